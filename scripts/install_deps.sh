@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages owl builds and tests with. Idempotent: installs only what is missing.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config
+  nlohmann-json3-dev libpcre2-dev libcli11-dev libfmt-dev zlib1g-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-jinja2 curl
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}" </dev/null ||
+    { "${sudo_cmd[@]}" apt-get update </dev/null && "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}" </dev/null; }
+fi
