@@ -74,6 +74,8 @@ class Value {
   std::optional<uint64_t> as_uint() const;
   std::optional<double> as_double() const;
   std::optional<bool> as_bool() const;
+  // The exact f32 as stored (bit for bit, NaN payloads included); nullopt unless type is f32.
+  std::optional<float> as_f32() const;
   const std::string* as_string() const;
 
   // Arrays.
@@ -90,7 +92,7 @@ class Value {
   static Value integer(ValueType t, int64_t v);
   ValueType type_ = ValueType::kU8;
   ValueType elem_ = ValueType::kU8;
-  int64_t i_ = 0;   // integers and bool (u64 stored bit-cast)
+  int64_t i_ = 0;   // integers and bool (u64 stored bit-cast); f32: its exact bits
   double f_ = 0.0;  // f32/f64
   std::string s_;
   std::vector<Value> items_;

@@ -53,6 +53,8 @@ Value Value::f32(float v) {
   Value r;
   r.type_ = ValueType::kF32;
   r.f_ = v;
+  // The exact bits too: float -> double -> float would quieten a signalling NaN.
+  r.i_ = std::bit_cast<uint32_t>(v);
   return r;
 }
 
@@ -135,12 +137,18 @@ std::optional<bool> Value::as_bool() const {
   return i_ != 0;
 }
 
+std::optional<float> Value::as_f32() const {
+  if (type_ != ValueType::kF32) return std::nullopt;
+  return std::bit_cast<float>(static_cast<uint32_t>(i_));
+}
+
 const std::string* Value::as_string() const { return type_ == ValueType::kString ? &s_ : nullptr; }
 
 bool Value::operator==(const Value& other) const {
   if (type_ != other.type_) return false;
   switch (type_) {
     case ValueType::kF32:
+      return i_ == other.i_;
     case ValueType::kF64:
       return std::bit_cast<uint64_t>(f_) == std::bit_cast<uint64_t>(other.f_);
     case ValueType::kString:
