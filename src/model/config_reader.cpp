@@ -14,6 +14,24 @@ ConfigReader::ConfigReader(const gguf::File& file, std::string gguf_arch)
 ConfigReader::ConfigReader(const nlohmann::json& config, std::string path)
     : hf_(&config), path_(std::move(path)) {}
 
+void ConfigReader::record_to(std::vector<std::pair<std::string, gguf::Value>>* out,
+                             std::string gguf_arch) {
+  recorded_ = out;
+  arch_ = std::move(gguf_arch);
+}
+
+void ConfigReader::record(std::string_view key, gguf::Value value) const {
+  if (recorded_ == nullptr || key.empty() || gguf_ != nullptr) return;
+  const std::string full = gguf_key(key);
+  for (auto& [k, v] : *recorded_) {
+    if (k == full) {
+      v = std::move(value);
+      return;
+    }
+  }
+  recorded_->emplace_back(full, std::move(value));
+}
+
 std::string ConfigReader::gguf_key(std::string_view key) const {
   if (!key.empty() && key[0] == '.') return arch_ + std::string(key);
   return std::string(key);
@@ -86,6 +104,7 @@ int32_t ConfigReader::require_int(std::string_view hf_key, std::string_view gguf
   if (*v != std::floor(*v) || *v < -2147483648.0 || *v > 2147483647.0) {
     fail("{}: {} must be an integer, got {}", path_, is_gguf() ? gguf_key(gguf_key_name) : std::string(hf_key), *v);
   }
+  record(gguf_key_name, gguf::Value::u32(static_cast<uint32_t>(*v)));
   return static_cast<int32_t>(*v);
 }
 
@@ -95,6 +114,7 @@ float ConfigReader::require_float(std::string_view hf_key, std::string_view gguf
     fail("{}: missing {} {}", path_, is_gguf() ? "metadata key" : "field",
          is_gguf() ? gguf_key(gguf_key_name) : std::string(hf_key));
   }
+  record(gguf_key_name, gguf::Value::f32(static_cast<float>(*v)));
   return static_cast<float>(*v);
 }
 
@@ -106,13 +126,13 @@ int32_t ConfigReader::get_int(std::string_view hf_key, std::string_view gguf_key
 
 float ConfigReader::get_float(std::string_view hf_key, std::string_view gguf_key_name,
                               float def) const {
-  auto v = number(hf_key, gguf_key_name);
-  return v ? static_cast<float>(*v) : def;
+  return number(hf_key, gguf_key_name) ? require_float(hf_key, gguf_key_name) : def;
 }
 
 bool ConfigReader::get_bool(std::string_view hf_key, std::string_view gguf_key_name,
                             bool def) const {
   auto v = boolean(hf_key, gguf_key_name);
+  if (v) record(gguf_key_name, gguf::Value::boolean(*v));
   return v ? *v : def;
 }
 

@@ -8,11 +8,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace owl {
 
 namespace gguf {
 class File;
+class Value;
 }
 
 class ConfigReader {
@@ -20,6 +23,10 @@ class ConfigReader {
   // gguf_arch is the GGUF architecture name used as key prefix ("llama", "qwen3", ...).
   ConfigReader(const gguf::File& file, std::string gguf_arch);
   ConfigReader(const nlohmann::json& config, std::string path);
+
+  // Synth: while reading a config.json, record every value found under its GGUF key (with the
+  // architecture prefix gguf_arch), typed as llama.cpp's converter writes it.
+  void record_to(std::vector<std::pair<std::string, gguf::Value>>* out, std::string gguf_arch);
 
   bool is_gguf() const { return gguf_ != nullptr; }
   const std::string& path() const { return path_; }
@@ -38,6 +45,9 @@ class ConfigReader {
   float get_float(std::string_view hf_key, std::string_view gguf_key, float def) const;
   bool get_bool(std::string_view hf_key, std::string_view gguf_key, bool def) const;
 
+  // Records a value derived from config.json under a GGUF key (synth; no-op otherwise).
+  void record(std::string_view gguf_key, gguf::Value value) const;
+
   // The GGUF key with the architecture prefix applied.
   std::string gguf_key(std::string_view key) const;
 
@@ -47,6 +57,7 @@ class ConfigReader {
   std::string arch_;
   const nlohmann::json* hf_ = nullptr;
   std::string path_;
+  std::vector<std::pair<std::string, gguf::Value>>* recorded_ = nullptr;
 };
 
 }  // namespace owl

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "base/error.h"
+#include "formats/gguf.h"
 #include "model/blocks/rope.h"
 
 namespace owl {
@@ -40,6 +41,8 @@ void read_rope_scaling(const ConfigReader& r, ModelConfig& c) {
   rope.original_context = sr.get_int("original_max_position_embeddings", "", c.context_length);
   if (type == "linear") {
     rope.scaling = RopeScaling::kLinear;
+    r.record(".rope.scaling.type", gguf::Value::string("linear"));
+    r.record(".rope.scaling.factor", gguf::Value::f32(rope.factor));
   } else if (type == "llama3") {
     rope.scaling = RopeScaling::kLlama3;
     rope.low_freq_factor = sr.get_float("low_freq_factor", "", 1.0f);
@@ -50,6 +53,11 @@ void read_rope_scaling(const ConfigReader& r, ModelConfig& c) {
     rope.yarn_beta_fast = sr.get_float("beta_fast", "", 32.0f);
     rope.yarn_beta_slow = sr.get_float("beta_slow", "", 1.0f);
     rope.yarn_truncate = sr.get_bool("truncate", "", true);
+    r.record(".rope.scaling.type", gguf::Value::string("yarn"));
+    r.record(".rope.scaling.factor", gguf::Value::f32(rope.factor));
+    r.record(".rope.scaling.original_context_length", gguf::Value::u32(rope.original_context));
+    r.record(".rope.scaling.yarn_beta_fast", gguf::Value::f32(rope.yarn_beta_fast));
+    r.record(".rope.scaling.yarn_beta_slow", gguf::Value::f32(rope.yarn_beta_slow));
   } else {
     fail("{}: unsupported rope_scaling type \"{}\" (supported: default, linear, llama3, yarn)",
          r.path(), type);

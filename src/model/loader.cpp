@@ -108,3 +108,22 @@ std::unique_ptr<Model> load_model(const std::string& path, const LoadOptions& op
 }
 
 }  // namespace owl
+
+namespace owl {
+
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path, const LoadOptions& options) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) fail("{}: no such file or folder", path);
+  if (!S_ISDIR(st.st_mode)) {
+    char magic[4] = {};
+    std::ifstream in(path, std::ios::binary);
+    in.read(magic, 4);
+    if (in.gcount() == 4 && std::string(magic, 4) == "GGUF") {
+      return Tokenizer::from_gguf(*gguf::File::open(path));
+    }
+  }
+  if (!options.tokenizer_path.empty()) return Tokenizer::from_path(options.tokenizer_path);
+  return Tokenizer::from_path(path);
+}
+
+}  // namespace owl

@@ -20,4 +20,8 @@ ModelFormat detect_model_format(const std::string& path);
 
 std::unique_ptr<Model> load_model(const std::string& path, const LoadOptions& options = {});
 
+// The tokenizer of a model (without loading its weights) or of a tokenizer alone: a vocab-only
+// GGUF, a tokenizer.json(.gz), a folder of tokenizer files, or a llama2.c tokenizer.bin.
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path, const LoadOptions& options = {});
+
 }  // namespace owl

@@ -26,6 +26,8 @@ class Model {
   const std::string& path() const { return path_; }
   // Bytes of weight data the model reads (all tensors bound from the file).
   size_t weight_bytes() const { return weight_bytes_; }
+  // The tensors the model was loaded from (for `owl info`).
+  const WeightSource* source() const { return source_.get(); }
 
   // What each layer keeps in the KV cache.
   virtual std::vector<KvLayerShape> kv_shapes() const = 0;

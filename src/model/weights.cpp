@@ -19,14 +19,50 @@ float* WeightArena::alloc(size_t n) {
 }
 
 bool WeightBinder::has(std::string_view gguf_name, std::string_view hf_name) const {
+  if (recording()) return false;
   const std::string name(naming() == WeightNaming::kGguf ? gguf_name : hf_name);
-  return !name.empty() && source_.find(name) != nullptr;
+  return !name.empty() && source_->find(name) != nullptr;
+}
+
+void WeightBinder::record_values(std::string_view gguf_name, std::string_view hf_name,
+                                 std::vector<float> values) {
+  if (!recording()) return;
+  const std::string name(naming() == WeightNaming::kGguf ? gguf_name : hf_name);
+  if (name.empty()) return;
+  RecordedTensor r;
+  r.name = name;
+  r.n_dims = 1;
+  r.ne = {static_cast<int64_t>(values.size()), 1, 1, 1};
+  r.is_vector = true;
+  r.values = std::move(values);
+  record_->push_back(std::move(r));
+}
+
+const TensorView* WeightBinder::record(std::string_view gguf_name, std::string_view hf_name,
+                                       std::initializer_list<int64_t> ne, bool required,
+                                       bool is_vector) {
+  const std::string name(naming() == WeightNaming::kGguf ? gguf_name : hf_name);
+  if (!required || name.empty()) return nullptr;
+  RecordedTensor r;
+  r.name = name;
+  r.n_dims = static_cast<int>(ne.size());
+  int i = 0;
+  for (int64_t d : ne) r.ne[i++] = d;
+  r.is_vector = is_vector;
+  record_->push_back(r);
+  TensorView v;
+  v.name = name;
+  v.type = DType::kF32;
+  v.n_dims = r.n_dims;
+  v.ne = r.ne;
+  recorded_views_.push_back(v);
+  return &recorded_views_.back();
 }
 
 const TensorView* WeightBinder::lookup(std::string_view gguf_name, std::string_view hf_name,
                                        std::initializer_list<int64_t> ne, bool required) {
   const std::string name(naming() == WeightNaming::kGguf ? gguf_name : hf_name);
-  const TensorView* t = name.empty() ? nullptr : source_.find(name);
+  const TensorView* t = name.empty() ? nullptr : source_->find(name);
   if (t == nullptr) {
     if (required) fail("{}: missing tensor {}", path(), name.empty() ? std::string(gguf_name) : name);
     return nullptr;
@@ -46,6 +82,10 @@ const TensorView* WeightBinder::lookup(std::string_view gguf_name, std::string_v
 
 TensorView WeightBinder::tensor(std::string_view gguf_name, std::string_view hf_name,
                                 std::initializer_list<int64_t> ne, bool required) {
+  if (recording()) {
+    const TensorView* r = record(gguf_name, hf_name, ne, required, false);
+    return r != nullptr ? *r : TensorView{};
+  }
   const TensorView* t = lookup(gguf_name, hf_name, ne, required);
   if (t == nullptr) return TensorView{};
   if (!kernels::matmul_supported(t->type)) {
@@ -56,6 +96,10 @@ TensorView WeightBinder::tensor(std::string_view gguf_name, std::string_view hf_
 
 float* WeightBinder::vector_copy(std::string_view gguf_name, std::string_view hf_name,
                                  std::initializer_list<int64_t> ne, bool required) {
+  if (recording()) {
+    const TensorView* r = record(gguf_name, hf_name, ne, required, true);
+    return r != nullptr ? arena_.alloc(static_cast<size_t>(r->n_elements())) : nullptr;
+  }
   const TensorView* t = lookup(gguf_name, hf_name, ne, required);
   if (t == nullptr) return nullptr;
   const int64_t n = t->n_elements();
@@ -67,6 +111,7 @@ float* WeightBinder::vector_copy(std::string_view gguf_name, std::string_view hf
 
 const float* WeightBinder::vector(std::string_view gguf_name, std::string_view hf_name,
                                   std::initializer_list<int64_t> ne, bool required) {
+  if (recording()) return vector_copy(gguf_name, hf_name, ne, required);
   const TensorView* t = lookup(gguf_name, hf_name, ne, required);
   if (t == nullptr) return nullptr;
   if (t->type == DType::kF32 && reinterpret_cast<uintptr_t>(t->data) % alignof(float) == 0) {
@@ -78,7 +123,8 @@ const float* WeightBinder::vector(std::string_view gguf_name, std::string_view h
 
 std::vector<std::string> WeightBinder::unused() const {
   std::vector<std::string> out;
-  for (const auto& [name, t] : source_.tensors()) {
+  if (recording()) return out;
+  for (const auto& [name, t] : source_->tensors()) {
     if (!used_.count(name)) out.push_back(name);
   }
   return out;

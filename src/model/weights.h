@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <array>
 #include <set>
 #include <string>
 #include <string_view>
@@ -51,12 +52,29 @@ class WeightSource {
   std::vector<std::shared_ptr<void>> owners_;
 };
 
+// A tensor an architecture asks for, as recorded for `owl synth` (which then makes it up).
+struct RecordedTensor {
+  std::string name;
+  int n_dims = 0;
+  std::array<int64_t, 4> ne = {1, 1, 1, 1};
+  bool is_vector = false;     // a norm weight or bias (kept f32 in files owl writes)
+  std::vector<float> values;  // fixed contents (e.g. rope frequency factors); empty: random
+};
+
 class WeightBinder {
  public:
-  explicit WeightBinder(const WeightSource& source) : source_(source), arena_(source.arena()) {}
+  explicit WeightBinder(const WeightSource& source)
+      : source_(&source), arena_(source.arena()), naming_(source.naming()), path_(source.path()) {}
+  // Recording mode: nothing is read; every required tensor is appended to `record` with its
+  // name in `naming`, and the returned views have no data (vectors read as zeros).
+  WeightBinder(WeightNaming naming, WeightArena& arena, std::vector<RecordedTensor>* record)
+      : arena_(arena), naming_(naming), path_("(synth)"), record_(record) {}
 
-  WeightNaming naming() const { return source_.naming(); }
-  const std::string& path() const { return source_.path(); }
+  bool recording() const { return record_ != nullptr; }
+  WeightNaming naming() const { return naming_; }
+  const std::string& path() const { return path_; }
+  // A tensor with fixed contents that files written by owl carry (recording mode only).
+  void record_values(std::string_view gguf_name, std::string_view hf_name, std::vector<float> values);
   bool has(std::string_view gguf_name, std::string_view hf_name) const;
 
   // A weight used by the matmul kernels in its stored type. ne is the expected shape in ggml
@@ -79,8 +97,14 @@ class WeightBinder {
  private:
   const TensorView* lookup(std::string_view gguf_name, std::string_view hf_name,
                            std::initializer_list<int64_t> ne, bool required);
-  const WeightSource& source_;
+  const TensorView* record(std::string_view gguf_name, std::string_view hf_name,
+                           std::initializer_list<int64_t> ne, bool required, bool is_vector);
+  const WeightSource* source_ = nullptr;
   WeightArena& arena_;
+  WeightNaming naming_;
+  std::string path_;
+  std::vector<RecordedTensor>* record_ = nullptr;
+  std::deque<TensorView> recorded_views_;
   std::set<std::string> used_;
 };
 

@@ -16,8 +16,11 @@ ModelConfig read_config(const ConfigReader& r) {
 }
 
 std::unique_ptr<Model> build(ModelConfig c, WeightBinder& w) {
-  // llama3 scaling in GGUF: per-pair frequency divisors stored as a tensor.
-  if (const float* f = w.vector("rope_freqs.weight", "", {c.rope.n_rot / 2}, false)) {
+  // llama3 scaling in GGUF: per-pair frequency divisors stored as a tensor (llama.cpp's converter
+  // computes them from config.json's rope_scaling, and so do files owl writes).
+  if (!c.rope.freq_factors.empty()) {
+    w.record_values("rope_freqs.weight", "", c.rope.freq_factors);
+  } else if (const float* f = w.vector("rope_freqs.weight", "", {c.rope.n_rot / 2}, false)) {
     c.rope.freq_factors.assign(f, f + c.rope.n_rot / 2);
   }
   return std::make_unique<DenseDecoder>(std::move(c), DenseDecoderOptions{}, w);
