@@ -8,5 +8,6 @@ int info_command(int argc, char** argv);
 int tokenize_command(int argc, char** argv);
 int detokenize_command(int argc, char** argv);
 int logits_command(int argc, char** argv);
+int synth_command(int argc, char** argv);
 
 }  // namespace owl::cli

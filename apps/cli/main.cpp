@@ -21,6 +21,7 @@ constexpr Command kCommands[] = {
     {"tokenize", owl::cli::tokenize_command, "text -> token ids"},
     {"detokenize", owl::cli::detokenize_command, "token ids -> text"},
     {"logits", owl::cli::logits_command, "all-position logits of an id sequence, as float32"},
+    {"synth", owl::cli::synth_command, "random-weight model with the shapes of a config.json"},
 };
 
 void usage(FILE* out) {

@@ -234,7 +234,6 @@ bool BatchEngine::step() {
   }
 
   batch_.clear();
-  batch_slot_of_output_.clear();
   int32_t budget = options_.max_batch_tokens;
   for (size_t i = 0; i < slots_.size(); ++i) {
     Slot& s = slots_[i];
@@ -242,7 +241,6 @@ bool BatchEngine::step() {
     batch_.add(s.active->last_token, static_cast<int32_t>(s.tokens.size()), static_cast<int32_t>(i), true);
     s.tokens.push_back(s.active->last_token);
     s.active->last_token = -1;
-    batch_slot_of_output_.push_back(static_cast<int32_t>(i));
     --budget;
   }
   for (size_t i = 0; i < slots_.size() && budget > 0; ++i) {
@@ -257,7 +255,6 @@ bool BatchEngine::step() {
       const bool last = p == n_prompt - 1;
       batch_.add(a.request.prompt[p], static_cast<int32_t>(s.tokens.size()), static_cast<int32_t>(i), last);
       s.tokens.push_back(a.request.prompt[p]);
-      if (last) batch_slot_of_output_.push_back(static_cast<int32_t>(i));
     }
     a.n_prompt_done += take;
     budget -= take;

@@ -69,6 +69,11 @@ class BatchEngine : public Engine {
     std::unique_ptr<Active> active;
   };
 
+  struct Queued {
+    uint64_t id;
+    GenerationRequest request;
+    double submitted_s;
+  };
   void place(Queued&& q);
   bool collect_work(std::vector<Queued>& admitted, std::vector<Queued>& dropped,
                     std::set<uint64_t>& cancelled);
@@ -81,17 +86,11 @@ class BatchEngine : public Engine {
   KvCache cache_;
   std::vector<Slot> slots_;
   Batch batch_;
-  std::vector<int32_t> batch_slot_of_output_;
   AlignedBuffer<float> logits_;  // [max outputs][vocab]
   std::vector<uint8_t> allowed_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  struct Queued {
-    uint64_t id;
-    GenerationRequest request;
-    double submitted_s;
-  };
   std::deque<Queued> queue_;
   std::set<uint64_t> cancelled_;
   uint64_t next_id_ = 1;

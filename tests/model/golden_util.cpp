@@ -73,6 +73,9 @@ GoldenResult run_golden_case(Model& model, const GoldenCase& c, int threads) {
   std::vector<float> logits(static_cast<size_t>(n) * V);
   model.forward(batch, cache, logits.data(), pool);
   for (int32_t i = 0; i < n; ++i) r.row_max_diff.push_back(row_diff(&logits[i * V], &c.logits[i * V], V));
+  // Greedy choice 0 comes from the last prompt row; choice k + 1 from decode row k.
+  r.own_argmax.push_back(argmax(&logits[(n - 1) * V], V));
+  r.ref_gap.push_back(top_gap(&c.logits[(n - 1) * V], V));
   // Teacher-forced decoding: feed greedy_next[k] at position n + k, compare with row k.
   std::vector<float> row(V);
   for (int32_t k = 0; k < steps; ++k) {
@@ -80,8 +83,10 @@ GoldenResult run_golden_case(Model& model, const GoldenCase& c, int threads) {
     one.add(c.greedy_next[k], n + k, 0, true);
     model.forward(one, cache, row.data(), pool);
     r.row_max_diff.push_back(row_diff(row.data(), &c.greedy_logits[k * V], V));
-    r.own_argmax.push_back(argmax(row.data(), V));
-    r.ref_gap.push_back(top_gap(&c.greedy_logits[k * V], V));
+    if (k + 1 < steps) {
+      r.own_argmax.push_back(argmax(row.data(), V));
+      r.ref_gap.push_back(top_gap(&c.greedy_logits[k * V], V));
+    }
   }
   // Free-running greedy continuation in a second slot: our own choices from the prompt.
   Batch again;

@@ -25,7 +25,7 @@ GoldenCase load_golden_case(const std::string& dir, const std::string& case_name
 struct GoldenResult {
   std::vector<float> row_max_diff;  // per compared row (prompt rows, then decode rows)
   float max_diff = 0.0f;
-  std::vector<int32_t> own_argmax;  // argmax of each decode row of ours
+  std::vector<int32_t> own_argmax;  // our argmax at each greedy choice (teacher-forced)
   std::vector<float> ref_gap;       // top1 - top2 of the reference at each greedy choice
   std::vector<int32_t> free_running;  // our own greedy continuation (not teacher-forced)
 };
