@@ -259,7 +259,8 @@ bool BatchEngine::step() {
     a.n_prompt_done += take;
     budget -= take;
   }
-  if (batch_.size() == 0) return false;
+  // Rejections and cancellations count as work: the queue may hold more.
+  if (batch_.size() == 0) return !admitted.empty() || !dropped.empty() || !cancelled.empty();
 
   // Outputs come back in batch order; map them to slots in that order.
   std::vector<int32_t> output_slots;
