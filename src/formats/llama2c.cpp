@@ -25,6 +25,7 @@ Config read_config(formats::ByteReader& in, const std::string& path) {
   in.set_context("the 28-byte header");
   int32_t h[7];
   for (int32_t& v : h) v = in.read<int32_t>();
+  if (std::memcmp(h, "GGUF", 4) == 0) fail("{}: a GGUF file, not a llama2.c checkpoint", path);
   if (static_cast<uint32_t>(h[0]) == kVersionedMagic) {
     fail(
         "{}: a versioned llama2.c export (magic \"ak42\", version {}); only the legacy format "
@@ -55,14 +56,26 @@ Config read_config(formats::ByteReader& in, const std::string& path) {
   return c;
 }
 
-// Number of floats the header implies (saturates instead of overflowing).
-uint64_t expected_floats(const Config& c) {
-  const uint64_t dim = c.dim, hid = c.hidden_dim, L = c.n_layers, V = c.vocab_size;
-  const uint64_t kv = static_cast<uint64_t>(c.kv_dim());
-  const uint64_t per_layer = dim + dim * dim + 2 * dim * kv + dim * dim + dim + 3 * dim * hid;
-  uint64_t n = V * dim + L * per_layer + dim + static_cast<uint64_t>(c.seq_len) * c.head_dim();
+// Number of floats the header implies. Every factor is below 2^31, so no term exceeds 2^96:
+// 128-bit arithmetic cannot overflow.
+unsigned __int128 expected_floats(const Config& c) {
+  using U = unsigned __int128;
+  const U dim = static_cast<U>(c.dim), hid = static_cast<U>(c.hidden_dim);
+  const U L = static_cast<U>(c.n_layers), V = static_cast<U>(c.vocab_size);
+  const U kv = static_cast<U>(c.kv_dim());
+  const U per_layer = dim + dim * dim + 2 * dim * kv + dim * dim + dim + 3 * dim * hid;
+  U n = V * dim + L * per_layer + dim + static_cast<U>(c.seq_len) * static_cast<U>(c.head_dim());
   if (!c.shared_classifier) n += V * dim;
-  return n;  // every factor is < 2^31 and there are few terms: no overflow in 64 bits
+  return n;
+}
+
+std::string uint128_string(unsigned __int128 v) {
+  std::string s;
+  do {
+    s.insert(s.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
+    v /= 10;
+  } while (v != 0);
+  return s;
 }
 
 }  // namespace
@@ -72,8 +85,7 @@ std::unique_ptr<Checkpoint> Checkpoint::open(const std::string& path) {
   ck->map_ = MappedFile(path);
   formats::ByteReader in(ck->map_.data(), ck->map_.size(), path);
   ck->config_ = read_config(in, path);
-  const unsigned __int128 expected =
-      kHeaderBytes + static_cast<unsigned __int128>(expected_floats(ck->config_)) * 4;
+  const unsigned __int128 expected = kHeaderBytes + expected_floats(ck->config_) * 4;
   if (expected != ck->map_.size()) {
     const Config& c = ck->config_;
     fail(
@@ -81,7 +93,7 @@ std::unique_ptr<Checkpoint> Checkpoint::open(const std::string& path) {
         "{} layers, {}/{} heads, vocab {} ({} classifier) and seq_len {} has exactly {}",
         path, ck->map_.size(), c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads,
         c.vocab_size, c.shared_classifier ? "shared" : "separate", c.seq_len,
-        static_cast<uint64_t>(expected));
+        uint128_string(expected));
   }
   ck->build_views();
   return ck;

@@ -64,6 +64,8 @@ class File {
   const std::string& path() const { return map_.path(); }
   size_t file_size() const { return map_.size(); }
   size_t data_offset() const { return data_offset_; }  // 8 + header length
+  // The whole mapped file (tensor views point inside it).
+  const uint8_t* file_data() const { return map_.data(); }
   // The "__metadata__" object (string to string); empty when absent.
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   // In header order.
