@@ -106,18 +106,21 @@ class FileParser {
     f_.version_ = version;
     n_tensors_ = in_.read<uint64_t>();
     n_kv_ = in_.read<uint64_t>();
-    if (n_kv_ > in_.remaining() / kMinMetadataEntryBytes) {
-      fail("{}: corrupt header: {} metadata entries cannot fit in the {} bytes left", path(), n_kv_,
-           in_.remaining());
+    // Counts no file of this size could hold are corruption; smaller ones are parsed, and a
+    // truncated file then fails at the exact entry that is cut.
+    if (n_kv_ > in_.size() / kMinMetadataEntryBytes) {
+      fail("{}: corrupt header: {} metadata entries cannot fit in a file of {} bytes", path(),
+           n_kv_, in_.size());
     }
-    if (n_tensors_ > in_.remaining() / kMinTensorInfoBytes) {
-      fail("{}: corrupt header: {} tensor infos cannot fit in the {} bytes left", path(),
-           n_tensors_, in_.remaining());
+    if (n_tensors_ > in_.size() / kMinTensorInfoBytes) {
+      fail("{}: corrupt header: {} tensor infos cannot fit in a file of {} bytes", path(),
+           n_tensors_, in_.size());
     }
   }
 
   void read_metadata() {
-    f_.metadata_.reserve(static_cast<size_t>(n_kv_));
+    f_.metadata_.reserve(
+        static_cast<size_t>(std::min(n_kv_, in_.remaining() / kMinMetadataEntryBytes)));
     for (uint64_t i = 0; i < n_kv_; ++i) {
       in_.set_context(fmt::format("metadata {} (key)", i));
       std::string key(in_.read_gguf_string());
@@ -213,12 +216,10 @@ class FileParser {
   }
 
   void read_tensor_infos() {
-    if (n_tensors_ > in_.remaining() / kMinTensorInfoBytes) {
-      fail("{}: truncated: {} tensor infos cannot fit in the {} bytes left after the metadata",
-           path(), n_tensors_, in_.remaining());
-    }
-    f_.tensors_.reserve(static_cast<size_t>(n_tensors_));
-    offsets_.reserve(static_cast<size_t>(n_tensors_));
+    const size_t fit =
+        static_cast<size_t>(std::min(n_tensors_, in_.remaining() / kMinTensorInfoBytes));
+    f_.tensors_.reserve(fit);
+    offsets_.reserve(fit);
     for (uint64_t i = 0; i < n_tensors_; ++i) {
       in_.set_context(fmt::format("tensor info {} (name)", i));
       TensorView t;

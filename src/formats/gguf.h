@@ -111,6 +111,8 @@ class File {
   size_t alignment() const { return alignment_; }
   size_t data_offset() const { return data_offset_; }
   size_t file_size() const { return map_.size(); }
+  // The whole mapped file (tensor views point inside it).
+  const uint8_t* file_data() const { return map_.data(); }
 
   // Metadata in file order.
   const std::vector<std::pair<std::string, Value>>& metadata() const { return metadata_; }
