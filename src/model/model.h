@@ -20,8 +20,10 @@ class Model {
   virtual ~Model() = default;
 
   const ModelConfig& config() const { return config_; }
-  const Tokenizer& tokenizer() const { return *tokenizer_; }
-  Tokenizer& mutable_tokenizer() { return *tokenizer_; }
+  // owl::Error when the model came without tokenizer files (ids still work).
+  const Tokenizer& tokenizer() const;
+  Tokenizer& mutable_tokenizer() { return const_cast<Tokenizer&>(tokenizer()); }
+  bool has_tokenizer() const { return tokenizer_ != nullptr; }
   const std::string& chat_template() const { return chat_template_; }
   const std::string& path() const { return path_; }
   // Bytes of weight data the model reads (all tensors bound from the file).

@@ -188,7 +188,8 @@ void BatchEngine::sample_slot(Slot& slot, float* logits) {
     return finish(slot, FinishReason::kError, e.what());
   }
   if (a.first_token_s == 0) a.first_token_s = monotonic_seconds();
-  const bool is_stop = (r.stop_at_end_of_generation && model_.tokenizer().is_end_of_generation(tok.id)) ||
+  const bool is_stop = (r.stop_at_end_of_generation && model_.has_tokenizer() &&
+                        model_.tokenizer().is_end_of_generation(tok.id)) ||
                        std::find(r.stop_ids.begin(), r.stop_ids.end(), tok.id) != r.stop_ids.end();
   if (is_stop && !(r.constraint && !r.constraint->complete())) return finish(slot, FinishReason::kStop);
   ++a.n_generated;
