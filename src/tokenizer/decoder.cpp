@@ -46,10 +46,11 @@ struct Decoder::Step {
   bool strip_first = false;   // Metaspace: drop the replacement in the first token
   bool cleanup = false;       // WordPiece
 
-  void apply(std::string& t, bool first, bool output_empty) const;
+  void apply(std::string& t, Decoder::State& st) const;
 };
 
-void Decoder::Step::apply(std::string& t, bool first, bool output_empty) const {
+void Decoder::Step::apply(std::string& t, Decoder::State& st) const {
+  const bool first = st.first;
   switch (kind) {
     case Kind::kByteLevel: {
       std::string bytes;
@@ -65,12 +66,15 @@ void Decoder::Step::apply(std::string& t, bool first, bool output_empty) const {
       return;
     }
     case Kind::kStrip: {
-      if (whole_output && !output_empty) return;
-      size_t n = 0;
-      while (n < start && t.compare(0, content.size(), content) == 0 && !t.empty()) {
+      // After a Fuse the strip acts once on the start of the whole text: only while nothing
+      // has been output, and for at most `start` characters in all.
+      if (whole_output && st.produced) return;
+      size_t n = whole_output ? st.stripped : 0;
+      while (n < start && !t.empty() && t.compare(0, content.size(), content) == 0) {
         t.erase(0, content.size());
         ++n;
       }
+      if (whole_output) st.stripped = n;
       for (size_t k = 0; k < stop && t.size() >= content.size() &&
                          t.compare(t.size() - content.size(), content.size(), content) == 0;
            ++k) {
@@ -185,11 +189,12 @@ void Decoder::parse(const json_util::Json& j, const std::string& where, bool& fu
   steps_.push_back(std::move(s));
 }
 
-void Decoder::decode_token(std::string_view token, bool first, bool output_empty,
-                           std::string& out) const {
+void Decoder::decode_token(std::string_view token, State& state, std::string& out) const {
   std::string t(token);
-  for (const auto& step : steps_) step->apply(t, first, output_empty);
+  for (const auto& step : steps_) step->apply(t, state);
   out += t;
+  state.first = false;
+  state.produced = state.produced || !t.empty();
 }
 
 std::string clean_up_tokenization(std::string_view text) {

@@ -27,9 +27,16 @@ class Decoder {
   // leading space of the decoded text is dropped (the dummy prefix added when encoding).
   static Decoder sentencepiece(std::string_view space, bool strip_first);
 
-  // Appends the bytes a token contributes. first: it is the first token being decoded (Hugging
-  // Face's index 0); output_empty: nothing has been produced before it.
-  void decode_token(std::string_view token, bool first, bool output_empty, std::string& out) const;
+  // What decoding has done so far in one text (Hugging Face decodes the whole list at once;
+  // this is what its position-dependent steps need to know).
+  struct State {
+    bool first = true;      // the next token is the first one (Hugging Face's index 0)
+    size_t stripped = 0;    // characters a whole-output Strip has removed so far
+    bool produced = false;  // some bytes have been output
+  };
+
+  // Appends the bytes a token contributes and advances the state.
+  void decode_token(std::string_view token, State& state, std::string& out) const;
 
  private:
   struct Step;

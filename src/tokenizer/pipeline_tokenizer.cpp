@@ -68,28 +68,28 @@ std::vector<int32_t> PipelineTokenizer::encode(std::string_view input, bool add_
   return ids;
 }
 
-void PipelineTokenizer::append_piece(int32_t id, bool first, bool output_empty,
-                                     std::string& out) const {
+void PipelineTokenizer::append_piece(int32_t id, Decoder::State& state, std::string& out) const {
   std::string_view text = p_.vocab->text(id);
   TokenKind k = p_.vocab->kind(id);
   if (p_.decode_added_raw &&
       (k == TokenKind::kControl || k == TokenKind::kUserDefined || k == TokenKind::kUnknown)) {
     out += text;
+    state.first = false;
+    state.produced = state.produced || !text.empty();
     return;
   }
-  p_.decoder.decode_token(text, first, output_empty, out);
+  p_.decoder.decode_token(text, state, out);
 }
 
 std::string PipelineTokenizer::decode(const std::vector<int32_t>& ids, bool skip_special) const {
   std::string out;
-  bool first = true;
+  Decoder::State state;
   for (int32_t id : ids) {
     // Ids outside the vocabulary are skipped, as the tokenizers crate does (a model's output
     // layer may be padded beyond the vocabulary).
     if (!p_.vocab->valid(id)) continue;
     if (skip_special && p_.special[id]) continue;
-    append_piece(id, first, out.empty(), out);
-    first = false;
+    append_piece(id, state, out);
   }
   return out;
 }
@@ -99,8 +99,12 @@ std::string PipelineTokenizer::piece(int32_t id, int32_t prev) const {
   if (!p_.vocab->valid(id)) return out;
   // A token streamed first, or right after BOS, starts the text: the SentencePiece dummy
   // prefix space is dropped there (llama2.c run.c decode; llama.cpp's detokenizer).
-  bool start = prev < 0 || (prev == p_.bos && p_.vocab->valid(prev) && p_.special[prev]);
-  append_piece(id, start, start, out);
+  Decoder::State state;
+  if (prev >= 0 && !(prev == p_.bos && p_.vocab->valid(prev) && p_.special[prev])) {
+    state.first = false;
+    state.produced = true;
+  }
+  append_piece(id, state, out);
   return out;
 }
 

@@ -67,7 +67,7 @@ class PipelineTokenizer final : public Tokenizer {
  private:
   void encode_text(std::string_view text, bool at_start, bool parse_special,
                    std::vector<int32_t>& out) const;
-  void append_piece(int32_t id, bool first, bool output_empty, std::string& out) const;
+  void append_piece(int32_t id, Decoder::State& state, std::string& out) const;
 
   TokenizerParts p_;
   std::unordered_set<int32_t> eog_set_;

@@ -6,11 +6,8 @@
 #include <fstream>
 
 #include "base/error.h"
-#include "tokenizer/loaders.h"
-
-#ifdef OWL_TOKENIZER_HAVE_GGUF
 #include "formats/gguf.h"
-#endif
+#include "tokenizer/loaders.h"
 
 namespace owl {
 
@@ -35,12 +32,8 @@ std::string head(const std::string& path, size_t n) {
 }
 
 std::unique_ptr<Tokenizer> from_gguf_path(const std::string& path) {
-#ifdef OWL_TOKENIZER_HAVE_GGUF
   auto file = gguf::File::open(path);
   return Tokenizer::from_gguf(*file);
-#else
-  fail("{}: GGUF support is not built into this owl_tokenizer", path);
-#endif
 }
 
 }  // namespace
