@@ -1,8 +1,9 @@
 // Merge-rank BPE (tokenizers/src/models/bpe/{model,word}.rs semantics).
 #include "tokenizer/bpe_model.h"
 
+#include <algorithm>
 #include <cstdio>
-#include <queue>
+#include <cstring>
 
 #include "tokenizer/utf8.h"
 
@@ -21,6 +22,16 @@ BpeModel::BpeModel(std::shared_ptr<const Vocab> vocab, MergeTable merges, BpeOpt
     ch.clear();
     utf8::append(ch, cp);
     small_cp_ids_[cp] = vocab_->find_model(ch);
+  }
+  if (plain_chars_) {
+    merges_.for_each_pair([&](int32_t left, int32_t right) {
+      std::string_view a = vocab_->text(left), b = vocab_->text(right);
+      if (a.empty() || b.empty()) return;
+      size_t start = a.size() - 1;
+      while (start > 0 && (static_cast<uint8_t>(a[start]) & 0xC0) == 0x80) --start;
+      size_t i = 0;
+      junctions_.add(utf8::decode(a, start), utf8::decode(b, i));
+    });
   }
 }
 
@@ -97,17 +108,23 @@ struct Candidate {
 }  // namespace
 
 void BpeModel::merge_all(std::vector<Symbol>& syms) const {
-  std::vector<Candidate> storage;
-  storage.reserve(syms.size() * 2);
-  std::priority_queue<Candidate> queue(std::less<Candidate>(), std::move(storage));
+  // A heap over a reused buffer (std::priority_queue would allocate for every word).
+  thread_local std::vector<Candidate> heap;
+  heap.clear();
+  auto push = [](const Candidate& c) {
+    heap.push_back(c);
+    std::push_heap(heap.begin(), heap.end());
+  };
   for (size_t k = 0; k + 1 < syms.size(); ++k) {
     if (const auto* m = merges_.find(syms[k].id, syms[k + 1].id)) {
-      queue.push({m->rank, static_cast<int32_t>(k), m->id});
+      heap.push_back({m->rank, static_cast<int32_t>(k), m->id});
     }
   }
-  while (!queue.empty()) {
-    Candidate top = queue.top();
-    queue.pop();
+  std::make_heap(heap.begin(), heap.end());
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end());
+    Candidate top = heap.back();
+    heap.pop_back();
     Symbol& cur = syms[top.pos];
     if (cur.len == 0 || cur.next < 0) continue;
     Symbol right = syms[cur.next];
@@ -121,12 +138,12 @@ void BpeModel::merge_all(std::vector<Symbol>& syms) const {
     if (right.next >= 0) syms[right.next].prev = top.pos;
     if (cur.prev >= 0) {
       if (const auto* p = merges_.find(syms[cur.prev].id, cur.id)) {
-        queue.push({p->rank, cur.prev, p->id});
+        push({p->rank, cur.prev, p->id});
       }
     }
     if (cur.next >= 0) {
       if (const auto* n = merges_.find(cur.id, syms[cur.next].id)) {
-        queue.push({n->rank, top.pos, n->id});
+        push({n->rank, top.pos, n->id});
       }
     }
   }
@@ -140,13 +157,43 @@ void BpeModel::encode(std::string_view word, std::vector<int32_t>& out) const {
       return;
     }
   }
+  // Long words (a whole text when there is no pre-tokenizer) are cut where no merge can join
+  // the neighbouring characters: both are tokens of their own and no merge meets between them.
+  if (plain_chars_ && word.size() > 64) {
+    size_t chunk = 0, i = 0;
+    uint32_t prev = 0;
+    bool prev_direct = false;
+    while (i < word.size()) {
+      size_t start = i;
+      size_t n = utf8::valid_sequence_length(word, i);
+      uint32_t cp = utf8::decode(word, i);
+      bool direct = n > 0 && char_id(word.substr(start, i - start), false, false) >= 0;
+      if (start > chunk && direct && prev_direct && !junctions_.contains(prev, cp)) {
+        encode_chunk(word.substr(chunk, start - chunk), out);
+        chunk = start;
+      }
+      prev = cp;
+      prev_direct = direct;
+    }
+    encode_chunk(word.substr(chunk), out);
+    return;
+  }
+  encode_chunk(word, out);
+}
+
+void BpeModel::encode_chunk(std::string_view word, std::vector<int32_t>& out) const {
+  bool cacheable = WordCache::fits(word);
+  uint64_t hash = cacheable ? hash_bytes(word) : 0;
+  if (cacheable && cache_.lookup(word, hash, out)) return;
   thread_local std::vector<Symbol> syms;
   syms.clear();
   initial_symbols(word, syms);
   if (syms.size() > 1) merge_all(syms);
+  size_t start = out.size();
   for (const Symbol& s : syms) {
     if (s.len > 0) out.push_back(s.id);
   }
+  if (cacheable) cache_.store(word, hash, out.data() + start, out.size() - start);
 }
 
 }  // namespace owl

@@ -6,9 +6,11 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tokenizer/model.h"
 #include "tokenizer/vocab.h"
+#include "tokenizer/word_cache.h"
 
 namespace owl {
 
@@ -33,15 +35,18 @@ class BpeModel final : public TokenModel {
     uint32_t len;  // bytes of the word covered; 0 once merged into its left neighbour
   };
   int32_t char_id(std::string_view ch, bool first, bool last) const;
+  void encode_chunk(std::string_view chunk, std::vector<int32_t>& out) const;
   void initial_symbols(std::string_view word, std::vector<Symbol>& syms) const;
   void merge_all(std::vector<Symbol>& syms) const;
 
+  WordCache cache_;
   std::shared_ptr<const Vocab> vocab_;
   MergeTable merges_;
   BpeOptions options_;
   std::array<int32_t, 256> byte_ids_{};        // <0xNN> ids (-1 if absent)
   std::array<int32_t, 0x800> small_cp_ids_{};  // ids of 1- and 2-byte characters (fast path)
   bool plain_chars_ = true;  // no prefix/suffix: characters can use the fast table
+  CharPairSet junctions_;    // character pairs some merge joins (see CharPairSet)
 };
 
 }  // namespace owl

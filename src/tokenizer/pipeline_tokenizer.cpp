@@ -24,17 +24,14 @@ void PipelineTokenizer::encode_text(std::string_view text, bool at_start, bool p
   } else {
     segs = p_.added_normalized.split(normalized, parse_special);
   }
-  std::vector<PreToken> pieces;
+  auto encode_word = [&](std::string_view word, bool) { p_.model->encode(word, out); };
+  std::string_view norm = normalized;
   for (const TextSegment& s : segs) {
     if (s.token >= 0) {
       out.push_back(s.token);
-      continue;
-    }
-    pieces.clear();
-    pieces.push_back({normalized.substr(s.begin, s.end - s.begin), at_start && s.begin == 0});
-    p_.pre_tokenizer.apply(pieces);
-    for (const PreToken& w : pieces) {
-      if (!w.text.empty()) p_.model->encode(w.text, out);
+    } else {
+      p_.pre_tokenizer.split(norm.substr(s.begin, s.end - s.begin), at_start && s.begin == 0,
+                             encode_word);
     }
   }
 }

@@ -54,9 +54,9 @@ void char_segments(Pred pred, std::string_view t, std::vector<Seg>& segs) {
 }
 
 // Applies a delimiter behaviour (tokenizers' NormalizedString::split) to the segments.
-std::vector<std::pair<size_t, size_t>> apply_behavior(const std::vector<Seg>& segs,
-                                                      SplitBehavior behavior) {
-  std::vector<std::pair<size_t, size_t>> out;
+void apply_behavior(const std::vector<Seg>& segs, SplitBehavior behavior,
+                    std::vector<std::pair<size_t, size_t>>& out) {
+  out.clear();
   bool prev_match = false;
   switch (behavior) {
     case SplitBehavior::kRemoved:
@@ -101,7 +101,6 @@ std::vector<std::pair<size_t, size_t>> apply_behavior(const std::vector<Seg>& se
       }
       break;
   }
-  return out;
 }
 
 SplitBehavior parse_behavior(const std::string& name, const std::string& where) {
@@ -115,8 +114,15 @@ SplitBehavior parse_behavior(const std::string& name, const std::string& where) 
 
 }  // namespace
 
+// Per-depth working memory of the streaming split (reused: no allocation per piece).
+struct Scratch {
+  std::vector<Seg> segs;
+  std::vector<std::pair<size_t, size_t>> ranges;
+  std::string prefixed, mapped;
+};
+
 struct PreTokenizer::Step {
-  enum class Kind { kPattern, kChars, kByteLevel, kMetaspace, kBert } kind = Kind::kPattern;
+  enum class Kind { kPattern, kChars, kByteLevel, kMetaspace } kind = Kind::kPattern;
   TextPattern pattern;
   CharClass chars = CharClass::kNumeric;
   uint32_t delimiter = 0;
@@ -130,13 +136,14 @@ struct PreTokenizer::Step {
   enum class Prepend { kAlways, kFirst, kNever } prepend = Prepend::kAlways;
   bool split = true;
 
-  void run(const PreToken& in, std::vector<PreToken>& out) const;
-  void split_piece(const PreToken& in, const std::vector<Seg>& segs, SplitBehavior b,
-                   std::vector<PreToken>& out) const;
+  // Splits t and passes each non-empty sub-piece (and whether it starts the input) to next.
+  template <typename Next>
+  void run(std::string_view t, bool at_start, Scratch& sc, Next&& next) const;
   void segments(std::string_view t, std::vector<Seg>& segs) const;
 };
 
 void PreTokenizer::Step::segments(std::string_view t, std::vector<Seg>& segs) const {
+  segs.clear();
   if (kind == Kind::kPattern) {
     pattern_segments(pattern, t, segs);
   } else {
@@ -156,68 +163,62 @@ void PreTokenizer::Step::segments(std::string_view t, std::vector<Seg>& segs) co
     }
   }
   if (invert) {
-    for (Seg& s : segs) s.match = !s.match;
+    for (Seg& seg : segs) seg.match = !seg.match;
   }
 }
 
-void PreTokenizer::Step::split_piece(const PreToken& in, const std::vector<Seg>& segs,
-                                     SplitBehavior b, std::vector<PreToken>& out) const {
-  for (const auto& [s, e] : apply_behavior(segs, b)) {
-    if (s == e) continue;  // empty pieces are dropped
-    out.push_back({in.text.substr(s, e - s), in.at_start && s == 0});
-  }
-}
-
-void PreTokenizer::Step::run(const PreToken& in, std::vector<PreToken>& out) const {
-  std::vector<Seg> segs;
+template <typename Next>
+void PreTokenizer::Step::run(std::string_view t, bool at_start, Scratch& sc, Next&& next) const {
+  auto emit_ranges = [&](std::string_view text) {
+    for (const auto& [b, e] : sc.ranges) {
+      if (b != e) next(text.substr(b, e - b), at_start && b == 0);  // empty pieces are dropped
+    }
+  };
   switch (kind) {
     case Kind::kPattern:
     case Kind::kChars:
-      segments(in.text, segs);
-      split_piece(in, segs, behavior, out);
+      segments(t, sc.segs);
+      apply_behavior(sc.segs, behavior, sc.ranges);
+      emit_ranges(t);
       return;
-    case Kind::kBert: {
-      // Whitespace removed, then every punctuation character isolated.
-      char_segments(unicode::is_whitespace, in.text, segs);
-      std::vector<PreToken> words;
-      split_piece(in, segs, SplitBehavior::kRemoved, words);
-      for (const PreToken& w : words) {
-        segs.clear();
-        char_segments(unicode::is_punctuation, w.text, segs);
-        split_piece(w, segs, SplitBehavior::kIsolated, out);
-      }
-      return;
-    }
     case Kind::kByteLevel: {
-      PreToken p = in;
-      if (add_prefix_space && (p.text.empty() || p.text[0] != ' ')) p.text = " " + p.text;
-      std::vector<PreToken> parts;
-      if (use_regex) {
-        pattern_segments(pattern, p.text, segs);
-        split_piece(p, segs, SplitBehavior::kIsolated, parts);
-      } else if (!p.text.empty()) {
-        parts.push_back(std::move(p));
+      std::string_view p = t;
+      if (add_prefix_space && (t.empty() || t[0] != ' ')) {
+        sc.prefixed.assign(1, ' ');
+        sc.prefixed.append(t);
+        p = sc.prefixed;
       }
-      for (PreToken& part : parts) {
-        std::string mapped;
-        mapped.reserve(part.text.size() * 2);
-        byte_level::encode(part.text, mapped);
-        out.push_back({std::move(mapped), part.at_start});
+      sc.ranges.clear();
+      if (use_regex) {
+        sc.segs.clear();
+        pattern_segments(pattern, p, sc.segs);
+        apply_behavior(sc.segs, SplitBehavior::kIsolated, sc.ranges);
+      } else {
+        sc.ranges.emplace_back(0, p.size());
+      }
+      for (const auto& [b, e] : sc.ranges) {
+        if (b == e) continue;
+        sc.mapped.clear();
+        byte_level::encode(p.substr(b, e - b), sc.mapped);
+        next(std::string_view(sc.mapped), at_start && b == 0);
       }
       return;
     }
     case Kind::kMetaspace: {
-      PreToken p{TextPattern::literal(" ").replace_all(in.text, replacement), in.at_start};
-      bool starts = p.text.compare(0, replacement.size(), replacement) == 0;
-      if (!starts && (prepend == Prepend::kAlways || (prepend == Prepend::kFirst && in.at_start))) {
-        p.text = replacement + p.text;
+      sc.prefixed = TextPattern::literal(" ").replace_all(t, replacement);
+      bool starts = sc.prefixed.compare(0, replacement.size(), replacement) == 0;
+      if (!starts && (prepend == Prepend::kAlways || (prepend == Prepend::kFirst && at_start))) {
+        sc.prefixed = replacement + sc.prefixed;
       }
+      std::string_view p = sc.prefixed;
       if (!split) {
-        if (!p.text.empty()) out.push_back(std::move(p));
+        if (!p.empty()) next(p, at_start);
         return;
       }
-      pattern_segments(TextPattern::literal(replacement), p.text, segs);
-      split_piece(p, segs, SplitBehavior::kMergedWithNext, out);
+      sc.segs.clear();
+      pattern_segments(TextPattern::literal(replacement), p, sc.segs);
+      apply_behavior(sc.segs, SplitBehavior::kMergedWithNext, sc.ranges);
+      emit_ranges(p);
       return;
     }
   }
@@ -336,21 +337,42 @@ void PreTokenizer::parse(const json_util::Json& j, const std::string& where) {
     if (d.empty() || i != d.size()) fail("{}.delimiter: expected a single character", where);
     s->behavior = SplitBehavior::kRemoved;
   } else if (type == "BertPreTokenizer") {
-    s->kind = Step::Kind::kBert;
+    // Whitespace removed, then every punctuation character isolated.
+    s->kind = Step::Kind::kChars;
+    s->chars = CharClass::kWhitespace;
+    s->behavior = SplitBehavior::kRemoved;
+    steps_.push_back(std::move(s));
+    add_punctuation(SplitBehavior::kIsolated);
+    return;
   } else {
     fail("{}: unsupported pre-tokenizer type '{}'", where, type);
   }
   steps_.push_back(std::move(s));
 }
 
-void PreTokenizer::apply(std::vector<PreToken>& pieces) const {
-  std::vector<PreToken> next;
-  for (const auto& step : steps_) {
-    next.clear();
-    next.reserve(pieces.size() * 2);
-    for (const PreToken& p : pieces) step->run(p, next);
-    pieces.swap(next);
+void PreTokenizer::run_from(size_t step, std::string_view text, bool at_start,
+                            const WordFn& emit) const {
+  if (step == steps_.size()) {
+    emit(text, at_start);
+    return;
   }
+  thread_local std::vector<Scratch> scratch;
+  if (scratch.size() < steps_.size()) scratch.resize(steps_.size());
+  steps_[step]->run(text, at_start, scratch[step], [&](std::string_view piece, bool start) {
+    run_from(step + 1, piece, start, emit);
+  });
+}
+
+void PreTokenizer::split(std::string_view text, bool at_start, const WordFn& emit) const {
+  if (!text.empty()) run_from(0, text, at_start, emit);
+}
+
+std::vector<PreToken> PreTokenizer::split(std::string_view text, bool at_start) const {
+  std::vector<PreToken> out;
+  split(text, at_start, [&](std::string_view w, bool start) {
+    out.push_back({std::string(w), start});
+  });
+  return out;
 }
 
 }  // namespace owl

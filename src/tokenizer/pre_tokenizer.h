@@ -3,6 +3,7 @@
 // Punctuation, Whitespace, WhitespaceSplit, BertPreTokenizer, CharDelimiterSplit, Sequence.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,13 +40,19 @@ class PreTokenizer {
   void add_punctuation(SplitBehavior behavior);
 
   bool empty() const { return steps_.empty(); }
-  // Splits every piece in place.
-  void apply(std::vector<PreToken>& pieces) const;
+
+  // Splits text into words, passing each (and whether it starts the input) to emit as soon as
+  // it is ready; the views are valid only during the call.
+  using WordFn = std::function<void(std::string_view word, bool at_start)>;
+  void split(std::string_view text, bool at_start, const WordFn& emit) const;
+  // The same, collected (for tests and tools).
+  std::vector<PreToken> split(std::string_view text, bool at_start = true) const;
 
  private:
   struct Step;
   std::vector<std::shared_ptr<const Step>> steps_;
   void parse(const json_util::Json& j, const std::string& where);
+  void run_from(size_t step, std::string_view text, bool at_start, const WordFn& emit) const;
 };
 
 // The regex of GPT-2 (and of the Hugging Face ByteLevel pre-tokenizer with use_regex).

@@ -224,16 +224,21 @@ struct Regex::Impl {
 
 namespace {
 
-// Per-thread match resources: a JIT stack large enough for long inputs, and match data.
+// Per-thread match resources: a JIT stack large enough for long inputs, and match data (only
+// the whole-match offsets are read; with fewer pairs than groups pcre2_match returns 0 but still
+// sets them).
 struct ThreadMatchState {
   pcre2_jit_stack* stack = nullptr;
   pcre2_match_context* context = nullptr;
+  pcre2_match_data* data = nullptr;
   ThreadMatchState() {
     stack = pcre2_jit_stack_create(64 * 1024, 16 * 1024 * 1024, nullptr);
     context = pcre2_match_context_create(nullptr);
     pcre2_jit_stack_assign(context, nullptr, stack);
+    data = pcre2_match_data_create(1, nullptr);
   }
   ~ThreadMatchState() {
+    pcre2_match_data_free(data);
     pcre2_match_context_free(context);
     pcre2_jit_stack_free(stack);
   }
@@ -275,7 +280,7 @@ Regex::~Regex() = default;
 
 void Regex::find_all(std::string_view text, std::vector<std::pair<size_t, size_t>>& out) const {
   ThreadMatchState& ts = thread_state();
-  pcre2_match_data* md = pcre2_match_data_create_from_pattern(impl_->code, nullptr);
+  pcre2_match_data* md = ts.data;
   auto subject = reinterpret_cast<PCRE2_SPTR>(text.data());
   size_t search_from = 0;
   bool have_last = false;
@@ -284,7 +289,6 @@ void Regex::find_all(std::string_view text, std::vector<std::pair<size_t, size_t
     int rc = pcre2_match(impl_->code, subject, text.size(), search_from, 0, md, ts.context);
     if (rc == PCRE2_ERROR_NOMATCH) break;
     if (rc < 0) {
-      pcre2_match_data_free(md);
       fail("regex '{}': matching failed: {}", pattern_, pcre2_message(rc));
     }
     const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
@@ -300,7 +304,6 @@ void Regex::find_all(std::string_view text, std::vector<std::pair<size_t, size_t
     last_end = e;
     search_from = e;
   }
-  pcre2_match_data_free(md);
 }
 
 }  // namespace owl

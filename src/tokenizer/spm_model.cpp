@@ -33,7 +33,19 @@ struct Bigram {
 
 SpmModel::SpmModel(std::shared_ptr<const Vocab> vocab, std::array<int32_t, 256> byte_ids,
                    int32_t unk_id)
-    : vocab_(std::move(vocab)), byte_ids_(byte_ids), unk_id_(unk_id) {}
+    : vocab_(std::move(vocab)), byte_ids_(byte_ids), unk_id_(unk_id) {
+  for (size_t id = 0; id < vocab_->size(); ++id) {
+    std::string_view t = vocab_->text(static_cast<int32_t>(id));
+    if (mergeable(t) != static_cast<int32_t>(id)) continue;
+    size_t i = 0;
+    uint32_t prev = utf8::decode(t, i);
+    while (i < t.size()) {
+      uint32_t cp = utf8::decode(t, i);
+      junctions_.add(prev, cp);
+      prev = cp;
+    }
+  }
+}
 
 int32_t SpmModel::mergeable(std::string_view piece) const {
   int32_t id = vocab_->find(piece);
@@ -44,6 +56,27 @@ int32_t SpmModel::mergeable(std::string_view piece) const {
 }
 
 void SpmModel::encode(std::string_view text, std::vector<int32_t>& out) const {
+  // Cut the text where no mergeable piece holds the two neighbouring characters: no merge can
+  // cross there, so each side gives the same tokens on its own.
+  size_t chunk = 0, i = 0;
+  uint32_t prev = 0;
+  while (i < text.size()) {
+    size_t start = i;
+    uint32_t cp = utf8::decode(text, i);
+    if (start > chunk && !junctions_.contains(prev, cp)) {
+      encode_chunk(text.substr(chunk, start - chunk), out);
+      chunk = start;
+    }
+    prev = cp;
+  }
+  if (chunk < text.size()) encode_chunk(text.substr(chunk), out);
+}
+
+void SpmModel::encode_chunk(std::string_view text, std::vector<int32_t>& out) const {
+  bool cacheable = WordCache::fits(text);
+  uint64_t hash = cacheable ? hash_bytes(text) : 0;
+  if (cacheable && cache_.lookup(text, hash, out)) return;
+  size_t first_out = out.size();
   std::vector<Symbol> syms;
   size_t i = 0;
   while (i < text.size()) {
@@ -112,6 +145,7 @@ void SpmModel::encode(std::string_view text, std::vector<int32_t>& out) const {
   for (int32_t k = syms.empty() ? -1 : 0; k >= 0; k = syms[k].next) {
     emit(text.substr(syms[k].begin, syms[k].len));
   }
+  if (cacheable) cache_.store(text, hash, out.data() + first_out, out.size() - first_out);
 }
 
 }  // namespace owl

@@ -9,6 +9,7 @@
 
 #include "tokenizer/model.h"
 #include "tokenizer/vocab.h"
+#include "tokenizer/word_cache.h"
 
 namespace owl {
 
@@ -21,10 +22,13 @@ class SpmModel final : public TokenModel {
  private:
   // The id of a piece that may take part in merges (normal, user-defined, unused), else -1.
   int32_t mergeable(std::string_view piece) const;
+  void encode_chunk(std::string_view text, std::vector<int32_t>& out) const;
 
   std::shared_ptr<const Vocab> vocab_;
   std::array<int32_t, 256> byte_ids_;
   int32_t unk_id_;
+  CharPairSet junctions_;  // adjacent characters inside mergeable pieces (see CharPairSet)
+  WordCache cache_;
 };
 
 }  // namespace owl

@@ -132,4 +132,35 @@ const MergeTable::Entry* MergeTable::find(int32_t left, int32_t right) const {
   return nullptr;
 }
 
+void CharPairSet::add(uint32_t a, uint32_t b) {
+  if (keys_.empty() || (count_ + 1) * 2 > keys_.size()) {
+    std::vector<uint64_t> old = std::move(keys_);
+    keys_.assign(old.empty() ? 1024 : old.size() * 2, kEmpty);
+    mask_ = keys_.size() - 1;
+    count_ = 0;
+    for (uint64_t k : old) {
+      if (k != kEmpty) add(static_cast<uint32_t>(k >> 32), static_cast<uint32_t>(k));
+    }
+  }
+  uint64_t key = (static_cast<uint64_t>(a) << 32) | b;
+  size_t slot = mix(key) & mask_;
+  while (keys_[slot] != kEmpty) {
+    if (keys_[slot] == key) return;
+    slot = (slot + 1) & mask_;
+  }
+  keys_[slot] = key;
+  ++count_;
+}
+
+bool CharPairSet::contains(uint32_t a, uint32_t b) const {
+  if (keys_.empty()) return false;
+  uint64_t key = (static_cast<uint64_t>(a) << 32) | b;
+  size_t slot = mix(key) & mask_;
+  while (keys_[slot] != kEmpty) {
+    if (keys_[slot] == key) return true;
+    slot = (slot + 1) & mask_;
+  }
+  return false;
+}
+
 }  // namespace owl

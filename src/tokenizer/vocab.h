@@ -66,11 +66,32 @@ class MergeTable {
   void add(int32_t left, int32_t right, int32_t rank, int32_t merged);
   const Entry* find(int32_t left, int32_t right) const;
   size_t size() const { return count_; }
+  // Calls f(left, right) for every pair.
+  template <typename F>
+  void for_each_pair(F&& f) const {
+    for (uint64_t k : keys_) {
+      if (k != ~0ull) f(static_cast<int32_t>(k >> 32), static_cast<int32_t>(k & 0xFFFFFFFFu));
+    }
+  }
 
  private:
   void grow();
   std::vector<uint64_t> keys_;  // kEmpty marks a free slot
   std::vector<Entry> values_;
+  size_t count_ = 0, mask_ = 0;
+};
+
+// A set of adjacent code point pairs (a, b): the places inside tokens where two characters
+// meet. Where a text's adjacent characters are not such a pair, no token can span them, so BPE
+// can work on the two sides separately and give the same result (a merge only ever joins
+// neighbours, and every merged symbol is a token).
+class CharPairSet {
+ public:
+  void add(uint32_t a, uint32_t b);
+  bool contains(uint32_t a, uint32_t b) const;
+
+ private:
+  std::vector<uint64_t> keys_;
   size_t count_ = 0, mask_ = 0;
 };
 

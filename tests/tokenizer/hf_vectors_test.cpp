@@ -59,8 +59,8 @@ TEST(HfVectors, Falcon7b) {
 }
 
 TEST(HfVectors, Llama2) {
-  check_fixture("coreml-projects/Llama-2-7b-chat-coreml", test::cached_tokenizer(vocab("llama-spm")),
-                false);
+  check_fixture("coreml-projects/Llama-2-7b-chat-coreml",
+                test::cached_tokenizer(vocab("llama-spm")), false);
 }
 
 TEST(HfVectors, Llama32FrenchParagraph) {

@@ -47,7 +47,8 @@ TEST(Llama2c, EncodesLikeRunC) {
   EXPECT_TRUE(tok->encode("", true) == std::vector<int32_t>{1});
   EXPECT_TRUE(tok->encode("", false).empty());
   // Round trip through byte fallback (characters outside the 512-token vocabulary).
-  for (std::string s : {"Lily saw a big, red ball.", "caf\xC3\xA9 \xE2\x82\xAC 42", " two  spaces"}) {
+  for (std::string s :
+       {"Lily saw a big, red ball.", "caf\xC3\xA9 \xE2\x82\xAC 42", " two  spaces"}) {
     EXPECT_EQ(tok->decode(tok->encode(s, false)), s);
   }
 }
