@@ -11,7 +11,8 @@ namespace owl {
 
 // tokenizer.json (plain or gzip) and, when config_path is not empty, tokenizer_config.json.
 std::unique_ptr<Tokenizer> load_tokenizer_json(const std::string& path,
-                                               const std::string& config_path);
+                                               const std::string& config_path,
+                                               const TokenizerOptions& options = {});
 
 // llama2.c tokenizer.bin; vocab_size < 0 reads tokens until the end of the file.
 std::unique_ptr<Tokenizer> load_llama2c(const std::string& path, int32_t vocab_size);

@@ -129,7 +129,7 @@ void PipelineTokenizer::add_end_of_generation(int32_t id) {
 
 std::vector<int32_t> find_end_of_generation(const Vocab& vocab, int32_t eos) {
   // Token texts that end a turn or a generation in the families owl runs (the list llama.cpp
-  // keeps in llama-vocab.cpp, plus DeepSeek's end of sentence).
+  // keeps in llama-vocab.cpp, plus DeepSeek's end of sentence and Gemma's <eos>).
   static const char* const kNames[] = {
       "<|eot_id|>",
       "<|eom_id|>",
@@ -142,6 +142,7 @@ std::vector<int32_t> find_end_of_generation(const Vocab& vocab, int32_t eos) {
       "<|end_of_text|>",
       "<EOT>",
       "<end_of_utterance>",
+      "<eos>",
       "<\xEF\xBD\x9C"
       "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",
   };

@@ -38,14 +38,15 @@ std::unique_ptr<Tokenizer> from_gguf_path(const std::string& path) {
 
 }  // namespace
 
-std::unique_ptr<Tokenizer> Tokenizer::from_path(const std::string& path) {
+std::unique_ptr<Tokenizer> Tokenizer::from_path(const std::string& path,
+                                                const TokenizerOptions& options) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     fs::path dir(path);
     for (const char* name : {"tokenizer.json", "tokenizer.json.gz"}) {
       fs::path p = dir / name;
       if (fs::is_regular_file(p, ec)) {
-        return load_tokenizer_json(p.string(), sibling(p, "tokenizer_config.json"));
+        return load_tokenizer_json(p.string(), sibling(p, "tokenizer_config.json"), options);
       }
     }
     if (fs::is_regular_file(dir / "tokenizer.bin", ec)) {
@@ -56,12 +57,12 @@ std::unique_ptr<Tokenizer> Tokenizer::from_path(const std::string& path) {
   if (!fs::exists(path, ec)) fail("{}: no such file or folder", path);
   std::string h = head(path, 4);
   if (h.size() >= 2 && static_cast<uint8_t>(h[0]) == 0x1F && static_cast<uint8_t>(h[1]) == 0x8B) {
-    return load_tokenizer_json(path, sibling(path, "tokenizer_config.json"));
+    return load_tokenizer_json(path, sibling(path, "tokenizer_config.json"), options);
   }
   if (h == "GGUF") return from_gguf_path(path);
   size_t first = h.find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && h[first] == '{') {
-    return load_tokenizer_json(path, sibling(path, "tokenizer_config.json"));
+  if (first != std::string::npos && (h[first] == '{' || h[first] == '[')) {
+    return load_tokenizer_json(path, sibling(path, "tokenizer_config.json"), options);
   }
   return load_llama2c(path, -1);
 }

@@ -25,6 +25,14 @@ enum class TokenKind : uint8_t {
   kByte = 6,
 };
 
+struct TokenizerOptions {
+  // Python transformers' LlamaTokenizerFast, GemmaTokenizerFast, CodeLlamaTokenizerFast and
+  // CohereTokenizerFast rebuild the post-processor from tokenizer_config.json's add_bos_token /
+  // add_eos_token (defaults true / false); transformers.js and the Rust tokenizers library use
+  // tokenizer.json's post-processor as it is. false (the default) follows tokenizer.json.
+  bool python_post_processor = false;
+};
+
 class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
@@ -34,7 +42,8 @@ class Tokenizer {
   // From a tokenizer.json (or .json.gz), a folder holding one (with tokenizer_config.json
   // beside it when present), a GGUF file, or a llama2.c tokenizer.bin. Throws owl::Error
   // naming the file.
-  static std::unique_ptr<Tokenizer> from_path(const std::string& path);
+  static std::unique_ptr<Tokenizer> from_path(const std::string& path,
+                                              const TokenizerOptions& options = {});
   // From a llama2.c tokenizer.bin (tok512.bin etc.) with the model's vocab size.
   static std::unique_ptr<Tokenizer> from_llama2c(const std::string& path, int32_t vocab_size);
 

@@ -234,10 +234,28 @@ int32_t config_token(const Json& cfg, const char* key, const Vocab& vocab,
   return vocab.find(text);
 }
 
+// transformers' LlamaTokenizerFast (and the Gemma, CodeLlama and Cohere variants)
+// update_post_processor(): BOS / EOS around the text as add_bos_token / add_eos_token say.
+void python_post_processor(const Json& cfg, const std::string& where, TokenizerParts& parts) {
+  std::string cls = json_util::opt_string(cfg, "tokenizer_class", where).value_or("");
+  if (cls.size() > 4 && cls.compare(cls.size() - 4, 4, "Fast") == 0) cls.resize(cls.size() - 4);
+  if (cls != "LlamaTokenizer" && cls != "GemmaTokenizer" && cls != "CodeLlamaTokenizer" &&
+      cls != "CohereTokenizer") {
+    return;
+  }
+  bool bos = json_util::get_bool(cfg, "add_bos_token", true, where);
+  bool eos = json_util::get_bool(cfg, "add_eos_token", false, where);
+  parts.prefix.clear();
+  parts.suffix.clear();
+  if (bos && parts.bos >= 0) parts.prefix.push_back(parts.bos);
+  if (eos && parts.eos >= 0) parts.suffix.push_back(parts.eos);
+}
+
 }  // namespace
 
 std::unique_ptr<Tokenizer> load_tokenizer_json(const std::string& path,
-                                               const std::string& config_path) {
+                                               const std::string& config_path,
+                                               const TokenizerOptions& options) {
   Json root = parse_json_file(path);
   const std::string where = path;
   if (!root.is_object()) fail("{}: expected a JSON object at the top level", path);
@@ -284,6 +302,7 @@ std::unique_ptr<Tokenizer> load_tokenizer_json(const std::string& path,
     if (eos >= 0) parts.eos = eos;
     parts.clean_up_spaces =
         json_util::get_bool(cfg, "clean_up_tokenization_spaces", false, config_path);
+    if (options.python_post_processor) python_post_processor(cfg, config_path, parts);
   }
   parts.end_of_generation = find_end_of_generation(*parts.vocab, parts.eos);
   parts.description = fmt::format("tokenizer.json {} ({})", parts.description,
