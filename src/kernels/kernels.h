@@ -3,7 +3,9 @@
 // SIMD versions per ISA, chosen once at start (OWL_CPU=scalar|avx2|avx512 forces a level).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "base/thread_pool.h"
@@ -31,6 +33,27 @@ bool matmul_supported(DType type);
 void matmul(const TensorView& w, const float* x, int64_t ldx, float* y, int64_t ldy,
             int64_t n_tokens, ThreadPool& pool);
 
+// A weight re-laid out once at load into 16-row interleaved panels (kernels/pack.h), which the
+// integer kernels read with no per-call packing: faster generation (the scales of 16 rows come
+// in one load) and prompt processing. `view` stays the original (mmap'd) tensor and must remain
+// valid: levels or types without a panel kernel, and get_row, read it. The panel bytes hold the
+// same information as the original, so memory doubles only while both are resident.
+struct PackedWeight {
+  TensorView view;
+  std::shared_ptr<uint8_t[]> panels;  // [ceil(rows / 16)][panel_stride] (64-byte aligned); null
+                                      // if the type has no panel layout
+  size_t panel_stride = 0;
+};
+
+// True if repack() builds panels for this type (all quantized matmul types, F32, F16, BF16).
+bool repack_supported(DType type);
+// Packs a 2-D weight (rows split across the pool). Types without a panel layout come back with
+// null panels and matmul() then uses the original view.
+PackedWeight repack(const TensorView& w, ThreadPool& pool);
+// matmul() on packed weights; identical results to matmul(w.view, ...) on the panel path.
+void matmul(const PackedWeight& w, const float* x, int64_t ldx, float* y, int64_t ldy,
+            int64_t n_tokens, ThreadPool& pool);
+
 // Row r of a weight (any type) as f32, exactly as the reference dequantizer gives it.
 void get_row(const TensorView& w, int64_t r, float* out);
 
@@ -54,5 +77,9 @@ void add(const float* x, float* y, int64_t n);
 float dot(const float* a, const float* b, int64_t n);
 // y[i] += a * x[i]
 void axpy(float a, const float* x, float* y, int64_t n);
+
+// Streaming-read memory bandwidth in GB/s (1e9 bytes/s) with all threads of the pool: each
+// reads its slice of a buffer of `bytes` (default 1 GiB, far beyond the caches); best of 3.
+double measure_bandwidth_gbs(ThreadPool& pool, size_t bytes = size_t{1} << 30);
 
 }  // namespace owl::kernels

@@ -1,8 +1,16 @@
-// The AVX-512 entries of the kernel table.
+// The AVX-512 entries of the kernel table: the direct kernels (x86_dot_*.h compiled with AVX-512
+// VNNI) for few tokens on mmap'd weights, and the panel kernels for packed weights and prompts.
 #include "kernels/table.h"
+#include "kernels/x86_direct_register.h"
 
 namespace owl::kernels {
+namespace avx512 {
+void register_panel_int8(KernelTable& t);
+}  // namespace avx512
 
-void fill_avx512(KernelTable& t) { (void)t; }
+void fill_avx512(KernelTable& t) {
+  register_direct(t);
+  avx512::register_panel_int8(t);
+}
 
 }  // namespace owl::kernels
