@@ -71,9 +71,10 @@ namespace {
 
 // Rows per work unit, so SIMD kernels that tile rows get whole tiles.
 constexpr int64_t kRowAlign = 16;
-// From this many tokens on, mmap'd (not repacked) weights take the panel path, which packs each
-// 16-row panel on the fly and reuses it for all tokens.
-constexpr int64_t kPanelMinTokens = 4;
+// The panel path needs pairs along k for BF16 (vdpbf16ps).
+bool panel_ok(const PanelPath& pp, DType type, int64_t k) {
+  return pp.run != nullptr && (type != DType::kBF16 || k % 2 == 0);
+}
 
 // [n_tokens][stride bytes] scratch for converted activations, reused across calls.
 uint8_t* act_scratch(size_t bytes) {
@@ -222,7 +223,7 @@ void matmul(const TensorView& w, const float* x, int64_t ldx, float* y, int64_t 
   if (n_tokens == 0 || w.ne[1] == 0) return;
   const KernelTable& t = table();
   const PanelPath& pp = t.panel[type_index(w.type)];
-  if (pp.run != nullptr && n_tokens >= kPanelMinTokens) {
+  if (panel_ok(pp, w.type, w.ne[0]) && n_tokens >= pp.min_tokens) {
     run_panel(pp, w, nullptr, 0, x, ldx, y, ldy, n_tokens, pool);
   } else {
     run_standard(t, w, x, ldx, y, ldy, n_tokens, pool);
@@ -262,7 +263,7 @@ void matmul(const PackedWeight& w, const float* x, int64_t ldx, float* y, int64_
   if (n_tokens == 0 || w.view.ne[1] == 0) return;
   const KernelTable& t = table();
   const PanelPath& pp = t.panel[type_index(w.view.type)];
-  if (pp.run != nullptr && w.panels != nullptr) {
+  if (panel_ok(pp, w.view.type, w.view.ne[0]) && w.panels != nullptr) {
     run_panel(pp, w.view, w.panels.get(), w.panel_stride, x, ldx, y, ldy, n_tokens, pool);
   } else {
     matmul(w.view, x, ldx, y, ldy, n_tokens, pool);

@@ -60,6 +60,9 @@ struct PanelPath {
   void (*convert)(const float* x, uint8_t* dst, int64_t k) = nullptr;
   // Computes rows of panels [p0, p1) for all tokens.
   void (*run)(const PanelArgs& a, int64_t p0, int64_t p1) = nullptr;
+  // Weights not packed at load take this path from this many tokens on (packing each panel on
+  // the fly pays off only when it is reused for enough tokens).
+  int64_t min_tokens = 4;
 };
 
 constexpr int kMaxTypes = 40;  // ggml type ids used by owl are < 40

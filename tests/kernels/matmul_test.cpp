@@ -44,7 +44,8 @@ class MatmulTest : public ::testing::TestWithParam<Param> {};
 struct Shape {
   int64_t rows, blocks, tokens;
 };
-const Shape kShapes[] = {{1, 1, 1}, {3, 2, 2}, {17, 1, 5}, {33, 3, 17}, {16, 4, 8}, {64, 2, 3}};
+const Shape kShapes[] = {{1, 1, 1},  {3, 2, 2},  {17, 1, 5}, {33, 3, 17},
+                         {16, 4, 8}, {64, 2, 3}, {5, 1, 40}};
 
 TEST_P(MatmulTest, MatchesFloat64OfRoundedInputs) {
   const auto [isa, type] = GetParam();

@@ -137,6 +137,7 @@ PanelPath path() {
   p.act_bytes = act_bytes<U::kE>;
   p.convert = convert<B, U::kE, U::kOffset, M>;
   p.run = run<U>;
+  p.min_tokens = 4;
   return p;
 }
 
