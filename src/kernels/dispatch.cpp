@@ -62,6 +62,8 @@ const KernelTable& table() {
 
 }  // namespace
 
+const KernelTable& active_table() { return table(); }
+
 const KernelTable& kernel_table(int level) {
   std::call_once(g_tables_once, build_tables);
   return g_tables[level];

@@ -78,6 +78,34 @@ float dot(const float* a, const float* b, int64_t n);
 // y[i] += a * x[i]
 void axpy(float a, const float* x, float* y, int64_t n);
 
+// Attention of n_tokens queries over a KV cache without materialising the score matrix: one pass
+// over the visible keys in blocks with an online softmax (flash-attention style), so memory stays
+// O(head_dim) per (token, head) whatever the context length. Query head h reads KV head
+// h / (n_heads / n_kv_heads) (GQA). Cache slot j holds position j (one sequence); key j is visible
+// to a query at position p iff j <= p and, with a sliding window w > 0, p - j < w (llama.cpp's
+// standard SWA mask). A per-head sink logit (gpt-oss) joins the softmax denominator only.
+// Queries with no visible key and no sink get zeros.
+struct AttentionArgs {
+  const float* q = nullptr;  // [n_tokens][n_heads][head_dim], q_stride elements between tokens
+  int64_t q_stride = 0;
+  const void* k =
+      nullptr;  // [n_kv][n_kv_heads][head_dim], kv_type, k_stride elements between slots
+  const void* v = nullptr;  // [n_kv][n_kv_heads][head_dim_v], kv_type, v_stride elements
+  int64_t k_stride = 0;
+  int64_t v_stride = 0;
+  DType kv_type = DType::kF32;   // kF32 or kF16 (for F16, q is rounded to f16 first, as
+                                 // llama.cpp does when it multiplies by an F16 cache)
+  int64_t n_kv = 0;              // slots [0, n_kv) are filled
+  const int32_t* pos = nullptr;  // [n_tokens] position of each query
+  float* out = nullptr;          // [n_tokens][n_heads][head_dim_v], out_stride elements
+  int64_t out_stride = 0;
+  int n_tokens = 0, n_heads = 0, n_kv_heads = 0, head_dim = 0, head_dim_v = 0;
+  float scale = 1.0f;            // scores are scale * q.k
+  int sliding_window = 0;        // 0: full causal attention
+  const float* sinks = nullptr;  // [n_heads] or null
+};
+void attention(const AttentionArgs& a, ThreadPool& pool);
+
 // Streaming-read memory bandwidth in GB/s (1e9 bytes/s) with all threads of the pool: each
 // reads its slice of a buffer of `bytes` (default 1 GiB, far beyond the caches); best of 3.
 double measure_bandwidth_gbs(ThreadPool& pool, size_t bytes = size_t{1} << 30);

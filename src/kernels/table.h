@@ -82,6 +82,9 @@ struct KernelTable {
   void (*add)(const float* x, float* y, int64_t n) = nullptr;
   float (*dot)(const float* a, const float* b, int64_t n) = nullptr;
   void (*axpy)(float a, const float* x, float* y, int64_t n) = nullptr;
+  void (*scale)(float a, float* y, int64_t n) = nullptr;
+  void (*f16_to_f32)(const uint16_t* x, float* y, int64_t n) = nullptr;
+  void (*exp_shift)(const float* x, float shift, float* y, int64_t n) = nullptr;  // e^(x - shift)
 };
 
 inline int type_index(DType t) { return static_cast<int>(t); }
@@ -92,6 +95,8 @@ void fill_reference(KernelTable& t);
 void fill_avx2(KernelTable& t);
 void fill_avx512(KernelTable& t);
 
+// The table of the active level.
+const KernelTable& active_table();
 // The table of a level (built on first use); for tests that compare levels entry by entry.
 const KernelTable& kernel_table(int level);
 

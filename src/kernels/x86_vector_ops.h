@@ -192,7 +192,30 @@ void v_axpy(float alpha, const float* x, float* y, int64_t n) {
   });
 }
 
+void v_scale(float alpha, float* y, int64_t n) {
+  const __m256 va = _mm256_set1_ps(alpha);
+  chunks8(n, [&](int64_t i, int c) { store_n(y + i, _mm256_mul_ps(load_n(y + i, c), va), c); });
+}
+
+void v_f16_to_f32(const uint16_t* x, float* y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    _mm256_storeu_ps(y + i,
+                     _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i))));
+  }
+  for (; i < n; ++i) y[i] = _cvtsh_ss(x[i]);
+}
+
+void v_exp_shift(const float* x, float shift, float* y, int64_t n) {
+  const __m256 s = _mm256_set1_ps(shift);
+  chunks8(n,
+          [&](int64_t i, int c) { store_n(y + i, exp8(_mm256_sub_ps(load_n(x + i, c), s)), c); });
+}
+
 void register_vector_ops(KernelTable& t) {
+  t.scale = v_scale;
+  t.f16_to_f32 = v_f16_to_f32;
+  t.exp_shift = v_exp_shift;
   t.rms_norm = v_rms_norm;
   t.layer_norm = v_layer_norm;
   t.softmax = v_softmax;
