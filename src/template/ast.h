@@ -71,6 +71,7 @@ enum class StmtKind {
   kAutoescape,   // value -> body rendered with output escaping on/off
   kBreak,
   kContinue,
+  kLoaderError,  // include/import/extends: HF's environment has no template loader
 };
 
 struct Stmt;

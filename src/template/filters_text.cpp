@@ -516,7 +516,13 @@ Value f_default(Interpreter&, const Value& v, CallArgs& args) {
 Value f_attr(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("attr", args, {"name"});
   if (!a[0]) type_error("attr() missing required argument 'name'");
-  return in.getattr(v, arg_str("attr", *a[0]));
+  const std::string name = arg_str("attr", *a[0]);
+  // Python getattr only: a dict's keys are not attributes (unlike `d.name` in a template).
+  if (v.kind == Kind::kDict) {
+    if (auto m = method_attribute(v, name)) return *m;
+    return Value::undefined(fmt::format("'dict object' has no attribute '{}'", name));
+  }
+  return in.getattr(v, name);
 }
 
 Value f_unsupported_random(Interpreter&, const Value&, CallArgs&) {

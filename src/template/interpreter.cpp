@@ -171,6 +171,8 @@ Interpreter::Flow Interpreter::exec(const Stmt& s, const ScopePtr& scope) {
         autoescape_ = saved;
         return f;
       }
+      case StmtKind::kLoaderError:
+        throw TemplateError(ErrorKind::kType, "no loader for this environment specified");
       case StmtKind::kBreak:
         return Flow::kBreak;
       case StmtKind::kContinue:

@@ -201,7 +201,9 @@ class Parser {
       return s;
     }
     if (tag == "extends" || tag == "include" || tag == "import" || tag == "from") {
-      fail(fmt::format("'{}' needs a template loader, which chat templates do not have", tag));
+      // Jinja2 parses these and fails when rendering them: there is no loader.
+      while (cur().type != Tok::kBlockEnd && cur().type != Tok::kEof) next();
+      return make_stmt(StmtKind::kLoaderError, line);
     }
     fail(fmt::format("Encountered unknown tag '{}'.", tag));
   }
