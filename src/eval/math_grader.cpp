@@ -1,6 +1,7 @@
 // Final-answer extraction and PRM800K-style equivalence for math answers.
 #include "eval/math_grader.h"
 
+#include <cmath>
 #include <set>
 #include <vector>
 
@@ -89,7 +90,17 @@ size_t unknown_letters(std::string s) {
 
 bool elements_equal(const std::string& gold, const std::string& given) {
   if (is_plain_fraction(gold) && is_plain_fraction(given)) return gold == given;
-  if (str_is_int(gold) != str_is_int(given)) return false;
+  const bool gold_int = str_is_int(gold), given_int = str_is_int(given);
+  if (gold_int != given_int) return false;
+  if (gold_int) {
+    // Integers compare exactly (a relative tolerance would let 11111111101 equal 11111111100).
+    const auto a = python_float(strip_thousands_commas(gold));
+    const auto b = python_float(strip_thousands_commas(given));
+    if (!a || !b) return false;
+    if (std::fabs(*a) < 9.0e15 && std::fabs(*b) < 9.0e15)
+      return std::llround(*a) == std::llround(*b);
+    return strip_thousands_commas(gold) == strip_thousands_commas(given);
+  }
   if (unknown_letters(gold) > 2 || unknown_letters(given) > 2) return false;
   const auto a = MathExpr::parse(gold);
   const auto b = MathExpr::parse(given);

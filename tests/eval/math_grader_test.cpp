@@ -157,6 +157,10 @@ TEST(MathEqual, WrongAnswersFail) {
   EXPECT_FALSE(math_answers_equal("6+5i", "6-5i"));
   EXPECT_FALSE(math_answers_equal("x+y+z", "z+y+x+0"));  // more than 2 letters: not evaluated
   EXPECT_FALSE(math_answers_equal("52_8", "52"));
+  // Large integers compare exactly, not within a relative tolerance.
+  EXPECT_FALSE(math_answers_equal("11,\\! 111,\\! 111,\\! 101", "11,\\! 111,\\! 111,\\! 100"));
+  EXPECT_TRUE(math_answers_equal("11111111100", "11,\\! 111,\\! 111,\\! 100"));
+  EXPECT_FALSE(math_answers_equal("1000001", "1000000"));
 }
 
 TEST(MathEqual, AdversarialInputsDoNotCrash) {
