@@ -83,11 +83,12 @@ int run_generate(const EvalCommandOptions& o, const EvalBackend& backend, std::F
     fmt::print(err, "eval: code sandbox: {}\n", sandbox_isolation().describe());
   }
   OWL_CHECK(backend.open_engine, "owl eval: this build cannot load models");
+  OWL_CHECK(o.run.mode == TemplateMode::kRaw || backend.render_chat,
+            "owl eval: this build cannot render chat templates yet; use --template raw");
   std::unique_ptr<Engine> engine = backend.open_engine({o.model, o.run.parallel, o.run.max_tokens});
   OWL_CHECK(engine != nullptr, "owl eval: could not open model {}", o.model);
   ChatRenderer render;
   if (o.run.mode == TemplateMode::kChat) {
-    OWL_CHECK(backend.render_chat, "owl eval: this build cannot render chat templates");
     const Engine* e = engine.get();
     render = [e, &backend](const std::vector<ChatMessage>& m) {
       return backend.render_chat(*e, m);
@@ -160,6 +161,8 @@ std::optional<EvalCommandOptions> parse_eval_args(int argc, char** argv, std::FI
       ->capture_default_str();
   app.add_option("--python", r.verify.sandbox.python, "interpreter for code tests")
       ->capture_default_str();
+  app.add_option("-t,--threads", o.n_threads, "compute threads (default: the machine's cores)");
+  app.add_option("-c,--ctx", o.context, "positions per sequence (default: min(model, max-tokens + 3072))");
   app.add_option("--progress", o.progress, "auto, bar, lines or off")
       ->check(CLI::IsMember({"auto", "bar", "lines", "off"}))
       ->capture_default_str();

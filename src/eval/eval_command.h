@@ -22,6 +22,8 @@ struct EvalBackend {
     std::string model_path;
     int max_parallel = 16;      // requests that will be in flight at once
     int32_t max_tokens = 1024;  // longest completion asked for
+    int32_t context = 0;        // --ctx: positions per sequence (0: the backend decides)
+    int n_threads = 0;          // --threads (0: the backend decides)
   };
   // Opens the model for generation. Throws owl::Error for a bad path or model.
   std::function<std::unique_ptr<Engine>(const EngineRequest&)> open_engine;
@@ -41,6 +43,8 @@ struct EvalCommandOptions {
   int limit = 0;  // 0: all problems
   bool json = false;
   std::string progress = "auto";  // auto | bar | lines | off
+  int32_t context = 0;
+  int n_threads = 0;
   RunOptions run;
 };
 

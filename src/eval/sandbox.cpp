@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -32,6 +33,14 @@ namespace owl::eval {
 
 namespace {
 
+// Code that runs in the child before execve. With clone(CLONE_VM) it shares the parent's memory,
+// so it must not write ASan shadow (redzones) or run ASan's no-return hooks.
+#if defined(__clang__) || defined(__GNUC__)
+#define OWL_CHILD_CODE __attribute__((no_sanitize("address")))
+#else
+#define OWL_CHILD_CODE
+#endif
+
 constexpr uid_t kNobody = 65534;
 constexpr size_t kStderrKeep = 4096;
 
@@ -45,21 +54,21 @@ constexpr const char* kSocketBlock =
     "_owl_socket.getaddrinfo = _owl_no_network\n"
     "del _owl_socket, _owl_no_network\n";
 
-[[noreturn]] void child_fail(const char* message, int code) {
+[[noreturn]] OWL_CHILD_CODE void child_fail(const char* message, int code) {
   // write(2) is async-signal-safe; fd 2 is the stderr pipe by the time this is used.
   const ssize_t ignored = write(2, message, std::strlen(message));
   (void)ignored;
   _exit(code);
 }
 
-void set_limit(int resource, rlim_t soft, rlim_t hard) {
+OWL_CHILD_CODE void set_limit(int resource, rlim_t soft, rlim_t hard) {
   struct rlimit rl;
   rl.rlim_cur = soft;
   rl.rlim_max = hard;
   setrlimit(resource, &rl);
 }
 
-void close_fds_from(int first) {
+OWL_CHILD_CODE void close_fds_from(int first) {
 #ifdef SYS_close_range
   if (syscall(SYS_close_range, first, ~0U, 0) == 0) return;
 #endif
@@ -73,6 +82,7 @@ void close_fds_from(int first) {
 struct ChildPlan {
   int unshare_flags = 0;
   bool fork_init = false;  // pid namespace: fork once more so the program is its pid 1
+  bool clone_namespaces = false;  // root: clone() straight into new namespaces (no second fork)
   bool mount_private_tmp = false;
   bool mount_proc = false;
   bool drop_to_nobody = false;
@@ -92,7 +102,7 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
 }
 
 // The program side of the child: limits, namespaces' mounts, credentials, exec. Never returns.
-[[noreturn]] void exec_program(const ChildPlan& plan) {
+[[noreturn]] OWL_CHILD_CODE void exec_program(const ChildPlan& plan) {
   if (dup2(plan.null_fd, 0) < 0 || dup2(plan.null_fd, 1) < 0 || dup2(plan.stderr_fd, 2) < 0) {
     _exit(121);
   }
@@ -113,7 +123,11 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   set_limit(RLIMIT_NOFILE, plan.nofile, plan.nofile);
   set_limit(RLIMIT_CORE, 0, 0);
   if (plan.drop_to_nobody) {
-    if (setgroups(0, nullptr) != 0 || setgid(kNobody) != 0 || setuid(kNobody) != 0) {
+    // Raw system calls: glibc's setuid() would try to change every thread of the process, and a
+    // clone(CLONE_VM) child shares the parent's thread list.
+    if (syscall(SYS_setgroups, 0, nullptr) != 0 ||
+        syscall(SYS_setresgid, kNobody, kNobody, kNobody) != 0 ||
+        syscall(SYS_setresuid, kNobody, kNobody, kNobody) != 0) {
       child_fail("owl sandbox: cannot drop privileges to nobody\n", 123);
     }
   }
@@ -126,7 +140,7 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   child_fail("owl sandbox: cannot execute the python interpreter\n", 127);
 }
 
-[[noreturn]] void run_child(const ChildPlan& plan) {
+[[noreturn]] OWL_CHILD_CODE void run_child(const ChildPlan& plan) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   setpgid(0, 0);
   if (plan.unshare_flags != 0 && unshare(plan.unshare_flags) != 0) {
@@ -145,6 +159,35 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   }
   if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
   _exit(128 + WTERMSIG(status));
+}
+
+// Entry of the clone(CLONE_VM | CLONE_VFORK | CLONE_NEW*) child, already pid 1 of its namespaces.
+OWL_CHILD_CODE int clone_entry(void* arg) {
+  const ChildPlan& plan = *static_cast<const ChildPlan*>(arg);
+  setpgid(0, 0);
+  exec_program(plan);
+}
+
+// Starts the child. As root: one clone() that shares our memory until execve (no page-table copy,
+// which matters for big processes such as ASan builds) and creates the namespaces, so the program
+// itself is the pid namespace's init. Otherwise fork(), and run_child() sets things up.
+pid_t spawn_child(const ChildPlan& plan) {
+  if (!plan.clone_namespaces) {
+    const pid_t pid = fork();
+    if (pid == 0) run_child(plan);
+    return pid;
+  }
+  constexpr size_t kStack = 256 * 1024;
+  void* stack =
+      mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) return -1;
+  const int flags = CLONE_VM | CLONE_VFORK | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | SIGCHLD;
+  const pid_t pid = clone(clone_entry, static_cast<char*>(stack) + kStack, flags,
+                          const_cast<ChildPlan*>(&plan));
+  const int saved = errno;
+  munmap(stack, kStack);  // CLONE_VFORK: the child has exec'd or exited by now
+  errno = saved;
+  return pid;
 }
 
 SandboxIsolation probe_isolation() {
@@ -194,9 +237,13 @@ ChildPlan make_plan(const SandboxLimits& limits, const SandboxIsolation& iso,
   ChildPlan plan;
   plan.work_dir = work_dir;
   if (iso.network_namespace) {
-    plan.unshare_flags = CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWNS;
-    if (!iso.drops_to_nobody) plan.unshare_flags |= CLONE_NEWUSER;
-    plan.fork_init = plan.mount_private_tmp = plan.mount_proc = true;
+    plan.mount_private_tmp = plan.mount_proc = true;
+    if (iso.drops_to_nobody) {
+      plan.clone_namespaces = true;
+    } else {
+      plan.unshare_flags = CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUSER;
+      plan.fork_init = true;
+    }
   }
   plan.drop_to_nobody = iso.drops_to_nobody;
   auto argv_for = [&](const std::string& dir) {
@@ -237,7 +284,7 @@ void drain(int fd, std::string& tail) {
 }
 
 // Waits for the child, collecting stderr, killing the process group at the deadline.
-void wait_child(pid_t pid, int err_fd, double timeout_s, SandboxResult& result) {
+void wait_child(pid_t pid, int err_fd, double timeout_s, bool via_waiter, SandboxResult& result) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::duration<double>(timeout_s);
@@ -288,8 +335,7 @@ void wait_child(pid_t pid, int err_fd, double timeout_s, SandboxResult& result) 
     result.status = SandboxStatus::kExited;
     result.exit_code = WEXITSTATUS(status);
     // The pid-namespace waiter reports a signal as 128+n.
-    if (result.exit_code > 128 && result.exit_code < 128 + 65 &&
-        sandbox_isolation().pid_namespace) {
+    if (via_waiter && result.exit_code > 128 && result.exit_code < 128 + 65) {
       result.status = SandboxStatus::kSignaled;
       result.signal = result.exit_code - 128;
     }
@@ -371,8 +417,7 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) fail("eval sandbox: pipe: {}", std::strerror(errno));
   plan.stderr_fd = pipe_fds[1];
   plan.null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-  const pid_t pid = plan.null_fd < 0 ? -1 : fork();
-  if (pid == 0) run_child(plan);
+  const pid_t pid = plan.null_fd < 0 ? -1 : spawn_child(plan);
   const int fork_errno = errno;
   close(pipe_fds[1]);
   if (plan.null_fd >= 0) close(plan.null_fd);
@@ -382,7 +427,7 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
   }
   setpgid(pid, pid);  // also done by the child; whichever runs first wins the race
   fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
-  wait_child(pid, pipe_fds[0], limits.timeout_s, result);
+  wait_child(pid, pipe_fds[0], limits.timeout_s, plan.fork_init, result);
   close(pipe_fds[0]);
   return result;
 }
