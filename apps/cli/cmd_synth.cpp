@@ -21,6 +21,7 @@ int synth_command(int argc, char** argv) {
                  "q4_k_m q4_k_s q5_k_m q3_k_m")->capture_default_str();
   app.add_option("--out", o.out_path, "output .gguf")->required();
   app.add_option("--seed", o.seed, "random seed")->capture_default_str();
+  app.add_option("-t,--threads", o.threads, "threads (default: all cores)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

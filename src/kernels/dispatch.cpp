@@ -1,5 +1,6 @@
 // Chooses the ISA level once, layers the per-ISA kernel tables over the reference, and runs
 // matmul over the thread pool (activations converted once, output rows split across threads).
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include "base/cpu_features.h"
 #include "base/error.h"
 #include "kernels/kernels.h"
+#include "kernels/pack.h"
 #include "kernels/reference/reference.h"
 #include "kernels/table.h"
 #include "tensor/quant.h"
@@ -58,8 +60,92 @@ const KernelTable& table() {
   return g_tables[static_cast<int>(active_isa())];
 }
 
+}  // namespace
+
+const KernelTable& active_table() { return table(); }
+
+const KernelTable& kernel_table(int level) {
+  std::call_once(g_tables_once, build_tables);
+  return g_tables[level];
+}
+
+namespace {
+
 // Rows per work unit, so SIMD kernels that tile rows get whole tiles.
 constexpr int64_t kRowAlign = 16;
+// The panel path needs pairs along k for BF16 (vdpbf16ps).
+bool panel_ok(const PanelPath& pp, DType type, int64_t k) {
+  return pp.run != nullptr && (type != DType::kBF16 || k % 2 == 0);
+}
+
+// [n_tokens][stride bytes] scratch for converted activations, reused across calls.
+uint8_t* act_scratch(size_t bytes) {
+  thread_local AlignedBuffer<uint8_t> buf;
+  if (buf.size() < bytes) buf.resize(bytes);
+  return buf.data();
+}
+
+template <typename F>
+void for_tokens(ThreadPool& pool, int64_t n_tokens, F&& convert_rows) {
+  if (n_tokens >= 4 && pool.size() > 1) {
+    pool.parallel_for(n_tokens, convert_rows);
+  } else {
+    convert_rows(0, n_tokens, 0);
+  }
+}
+
+// Activations converted to the weight type's dot format, then rows split across threads in
+// units of kRowAlign; each thread runs the level's gemm (or vec_dot row by row).
+void run_standard(const KernelTable& t, const TensorView& w, const float* x, int64_t ldx, float* y,
+                  int64_t ldy, int64_t n_tokens, ThreadPool& pool) {
+  const int64_t k = w.ne[0], m = w.ne[1];
+  const ActFormat af = act_format(w.type);
+  const size_t act_stride = (act_row_bytes(af, k) + 63) / 64 * 64;
+  uint8_t* act = act_scratch(act_stride * static_cast<size_t>(n_tokens));
+  const ActConvertFn convert = t.act_convert[static_cast<int>(af)];
+  for_tokens(pool, n_tokens, [&](int64_t t0, int64_t t1, int) {
+    for (int64_t i = t0; i < t1; ++i) {
+      convert(x + i * ldx, act + static_cast<size_t>(i) * act_stride, k);
+    }
+  });
+  const GemmArgs args{w.data, w.row_bytes(), act, act_stride, n_tokens, k, y, ldy};
+  const GemmFn gemm = t.gemm[type_index(w.type)];
+  const VecDotFn dot = t.vec_dot[type_index(w.type)];
+  const int nt = pool.size();
+  const int64_t units = (m + kRowAlign - 1) / kRowAlign;
+  pool.run([&](int ti) {
+    const int64_t r0 = std::min(m, units * ti / nt * kRowAlign);
+    const int64_t r1 = std::min(m, units * (ti + 1) / nt * kRowAlign);
+    if (r0 >= r1) return;
+    if (gemm != nullptr) {
+      gemm(args, r0, r1);
+    } else {
+      gemm_by_rows(dot, args, r0, r1);
+    }
+  });
+}
+
+// The panel path: activations in the path's own layout, panels of 16 rows split across threads.
+void run_panel(const PanelPath& pp, const TensorView& w, const uint8_t* packed, size_t panel_stride,
+               const float* x, int64_t ldx, float* y, int64_t ldy, int64_t n_tokens,
+               ThreadPool& pool) {
+  const int64_t k = w.ne[0], m = w.ne[1];
+  const size_t act_stride = (pp.act_bytes(k) + 63) / 64 * 64;
+  uint8_t* act = act_scratch(act_stride * static_cast<size_t>(n_tokens));
+  for_tokens(pool, n_tokens, [&](int64_t t0, int64_t t1, int) {
+    for (int64_t i = t0; i < t1; ++i) {
+      pp.convert(x + i * ldx, act + static_cast<size_t>(i) * act_stride, k);
+    }
+  });
+  const PanelArgs args{
+      w.type, w.data, w.row_bytes(), packed, panel_stride, act, act_stride, n_tokens, k, m, y, ldy};
+  const int nt = pool.size();
+  const int64_t np = (m + kPanelRows - 1) / kPanelRows;
+  pool.run([&](int ti) {
+    const int64_t p0 = np * ti / nt, p1 = np * (ti + 1) / nt;
+    if (p0 < p1) pp.run(args, p0, p1);
+  });
+}
 
 }  // namespace
 
@@ -110,18 +196,18 @@ bool matmul_supported(DType type) {
   return static_cast<uint32_t>(type) < kMaxTypes && table().vec_dot[type_index(type)] != nullptr;
 }
 
-void matmul(const TensorView& w, const float* x, int64_t ldx, float* y, int64_t ldy,
-            int64_t n_tokens, ThreadPool& pool) {
+namespace {
+
+void check_matmul(const TensorView& w, int64_t ldx, int64_t ldy, int64_t n_tokens) {
   OWL_CHECK(matmul_supported(w.type), "matmul: weight {} has unsupported type {}", w.name,
             dtype_name(w.type));
   const int64_t k = w.ne[0], m = w.ne[1];
   OWL_CHECK(w.ne[2] == 1 && w.ne[3] == 1, "matmul: weight {} is not 2-D: {}", w.name,
             w.shape_string());
   const ActFormat af = act_format(w.type);
-  const int act_block = af == ActFormat::kQ8_K ? kQKK
-                        : af == ActFormat::kF32 || af == ActFormat::kF16 || af == ActFormat::kBF16
-                            ? 1
-                            : kQK;
+  const int act_block = af == ActFormat::kQ8_K                             ? kQKK
+                        : af == ActFormat::kQ8_0 || af == ActFormat::kQ8_1 ? kQK
+                                                                           : 1;
   OWL_CHECK(k % block_elems(w.type) == 0 && k % act_block == 0,
             "matmul: weight {} row length {} is not a multiple of its block size", w.name, k);
   OWL_CHECK(ldx >= k && ldy >= m && n_tokens >= 0, "matmul: bad strides for {} (ldx {}, ldy {})",
@@ -129,42 +215,61 @@ void matmul(const TensorView& w, const float* x, int64_t ldx, float* y, int64_t 
   OWL_CHECK(w.data != nullptr && w.nbytes >= w.row_bytes() * static_cast<size_t>(m),
             "matmul: weight {} has {} bytes, needs {}", w.name, w.nbytes,
             w.row_bytes() * static_cast<size_t>(m));
-  if (n_tokens == 0 || m == 0) return;
+}
+
+}  // namespace
+
+void matmul(const TensorView& w, const float* x, int64_t ldx, float* y, int64_t ldy,
+            int64_t n_tokens, ThreadPool& pool) {
+  check_matmul(w, ldx, ldy, n_tokens);
+  if (n_tokens == 0 || w.ne[1] == 0) return;
   const KernelTable& t = table();
-
-  // [n_tokens][act_stride bytes]: the activations in the weight type's dot format.
-  thread_local AlignedBuffer<uint8_t> act_buf;
-  const size_t act_stride = (act_row_bytes(af, k) + 63) / 64 * 64;
-  if (act_buf.size() < act_stride * static_cast<size_t>(n_tokens)) {
-    act_buf.resize(act_stride * static_cast<size_t>(n_tokens));
-  }
-  uint8_t* act = act_buf.data();
-  const ActConvertFn convert = t.act_convert[static_cast<int>(af)];
-  auto convert_rows = [&](int64_t t0, int64_t t1, int) {
-    for (int64_t i = t0; i < t1; ++i)
-      convert(x + i * ldx, act + static_cast<size_t>(i) * act_stride, k);
-  };
-  if (n_tokens >= 4 && pool.size() > 1) {
-    pool.parallel_for(n_tokens, convert_rows);
+  const PanelPath& pp = t.panel[type_index(w.type)];
+  if (panel_ok(pp, w.type, w.ne[0]) && n_tokens >= pp.min_tokens) {
+    run_panel(pp, w, nullptr, 0, x, ldx, y, ldy, n_tokens, pool);
   } else {
-    convert_rows(0, n_tokens, 0);
+    run_standard(t, w, x, ldx, y, ldy, n_tokens, pool);
   }
+}
 
-  const GemmArgs args{w.data, w.row_bytes(), act, act_stride, n_tokens, k, y, ldy};
-  const GemmFn gemm = t.gemm[type_index(w.type)];
-  const VecDotFn dot = t.vec_dot[type_index(w.type)];
-  const int nt = pool.size();
-  const int64_t units = (m + kRowAlign - 1) / kRowAlign;
-  pool.run([&](int ti) {
-    const int64_t r0 = std::min(m, units * ti / nt * kRowAlign);
-    const int64_t r1 = std::min(m, units * (ti + 1) / nt * kRowAlign);
-    if (r0 >= r1) return;
-    if (gemm != nullptr) {
-      gemm(args, r0, r1);
-    } else {
-      gemm_by_rows(dot, args, r0, r1);
+bool repack_supported(DType type) { return matmul_supported(type) && pack_supported(type); }
+
+PackedWeight repack(const TensorView& w, ThreadPool& pool) {
+  check_matmul(w, w.ne[0], w.ne[1], 0);
+  PackedWeight p;
+  p.view = w;
+  if (!repack_supported(w.type) || (w.type == DType::kBF16 && w.ne[0] % 2 != 0)) return p;
+  const int64_t k = w.ne[0], m = w.ne[1];
+  const int64_t np = (m + kPanelRows - 1) / kPanelRows;
+  p.panel_stride = (panel_bytes(w.type, k) + 63) / 64 * 64;
+  const size_t total = p.panel_stride * static_cast<size_t>(np);
+  p.panels = std::shared_ptr<uint8_t[]>(
+      static_cast<uint8_t*>(std::aligned_alloc(64, std::max<size_t>(total, 64))),
+      [](uint8_t* q) { std::free(q); });
+  OWL_CHECK(p.panels != nullptr, "repack: out of memory for {} ({} bytes)", w.name, total);
+  uint8_t* dst = p.panels.get();
+  pool.parallel_for(np, [&](int64_t p0, int64_t p1, int) {
+    for (int64_t i = p0; i < p1; ++i) {
+      const int64_t r0 = i * kPanelRows;
+      const int nrows = static_cast<int>(std::min<int64_t>(kPanelRows, m - r0));
+      pack_panel(w.type, w.row(r0), w.row_bytes(), nrows, k,
+                 dst + p.panel_stride * static_cast<size_t>(i));
     }
   });
+  return p;
+}
+
+void matmul(const PackedWeight& w, const float* x, int64_t ldx, float* y, int64_t ldy,
+            int64_t n_tokens, ThreadPool& pool) {
+  check_matmul(w.view, ldx, ldy, n_tokens);
+  if (n_tokens == 0 || w.view.ne[1] == 0) return;
+  const KernelTable& t = table();
+  const PanelPath& pp = t.panel[type_index(w.view.type)];
+  if (panel_ok(pp, w.view.type, w.view.ne[0]) && w.panels != nullptr) {
+    run_panel(pp, w.view, w.panels.get(), w.panel_stride, x, ldx, y, ldy, n_tokens, pool);
+  } else {
+    matmul(w.view, x, ldx, y, ldy, n_tokens, pool);
+  }
 }
 
 void get_row(const TensorView& w, int64_t r, float* out) {

@@ -17,6 +17,7 @@ struct SynthOptions {
                                // iq4_nl, or a llama.cpp mix: q4_k_m q4_k_s q5_k_m q3_k_m
   std::string out_path;
   uint64_t seed = 1;
+  int32_t threads = 0;         // 0: all cores
 };
 
 struct SynthReport {

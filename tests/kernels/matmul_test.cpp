@@ -44,7 +44,8 @@ class MatmulTest : public ::testing::TestWithParam<Param> {};
 struct Shape {
   int64_t rows, blocks, tokens;
 };
-const Shape kShapes[] = {{1, 1, 1}, {3, 2, 2}, {17, 1, 5}, {33, 3, 17}, {16, 4, 8}, {64, 2, 3}};
+const Shape kShapes[] = {{1, 1, 1},  {3, 2, 2},  {17, 1, 5}, {33, 3, 17},
+                         {16, 4, 8}, {64, 2, 3}, {5, 1, 40}};
 
 TEST_P(MatmulTest, MatchesFloat64OfRoundedInputs) {
   const auto [isa, type] = GetParam();
@@ -57,19 +58,28 @@ TEST_P(MatmulTest, MatchesFloat64OfRoundedInputs) {
     const testing::Weight w = make_weight(type, wf, s.rows, k);
     const int64_t ldx = k + 3, ldy = s.rows + 2;
     const auto x = random_matrix(s.tokens, ldx, 99 + static_cast<uint32_t>(k));
-    std::vector<float> y(static_cast<size_t>(s.tokens * ldy), -7.0f);
-    matmul(w.view, x.data(), ldx, y.data(), ldy, s.tokens, pool);
     const testing::Expected e = expected_matmul(w, x.data(), ldx, s.tokens);
-    double worst = 0;
-    for (int64_t t = 0; t < s.tokens; ++t) {
-      for (int64_t r = 0; r < s.rows; ++r) {
-        const double err = std::fabs(y[t * ldy + r] - e.y[t * s.rows + r]);
-        worst = std::max(worst, err / (e.mag[t * s.rows + r] + 1e-30));
+    const PackedWeight packed = repack(w.view, pool);
+    EXPECT_EQ(packed.panels != nullptr, repack_supported(type));
+    for (bool use_packed : {false, true}) {
+      std::vector<float> y(static_cast<size_t>(s.tokens * ldy), -7.0f);
+      if (use_packed) {
+        matmul(packed, x.data(), ldx, y.data(), ldy, s.tokens, pool);
+      } else {
+        matmul(w.view, x.data(), ldx, y.data(), ldy, s.tokens, pool);
       }
-      for (int64_t r = s.rows; r < ldy; ++r) EXPECT_EQ(y[t * ldy + r], -7.0f) << "wrote past row";
+      double worst = 0;
+      for (int64_t t = 0; t < s.tokens; ++t) {
+        for (int64_t r = 0; r < s.rows; ++r) {
+          const double err = std::fabs(y[t * ldy + r] - e.y[t * s.rows + r]);
+          worst = std::max(worst, err / (e.mag[t * s.rows + r] + 1e-30));
+        }
+        for (int64_t r = s.rows; r < ldy; ++r) EXPECT_EQ(y[t * ldy + r], -7.0f) << "wrote past row";
+      }
+      // f32 accumulation of <= 32 block partial sums: a few ulps of sum |w x|.
+      EXPECT_LE(worst, 3e-6) << "rows " << s.rows << " k " << k << " tokens " << s.tokens
+                             << (use_packed ? " packed" : "");
     }
-    // f32 accumulation of <= 32 block partial sums: a few ulps of sum |w x|.
-    EXPECT_LE(worst, 3e-6) << "rows " << s.rows << " k " << k << " tokens " << s.tokens;
   }
 }
 

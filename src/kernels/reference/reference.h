@@ -32,5 +32,8 @@ void gelu_mul_fp16_table(const float* g, const float* u, float* o, int64_t n);
 void add(const float* x, float* y, int64_t n);
 float dot(const float* a, const float* b, int64_t n);
 void axpy(float a, const float* x, float* y, int64_t n);
+void scale(float a, float* y, int64_t n);
+void f16_to_f32(const uint16_t* x, float* y, int64_t n);
+void exp_shift(const float* x, float shift, float* y, int64_t n);
 
 }  // namespace owl::kernels::reference

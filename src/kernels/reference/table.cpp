@@ -129,6 +129,9 @@ void fill_reference(KernelTable& t) {
   t.add = ref::add;
   t.dot = ref::dot;
   t.axpy = ref::axpy;
+  t.scale = ref::scale;
+  t.f16_to_f32 = ref::f16_to_f32;
+  t.exp_shift = ref::exp_shift;
 }
 
 }  // namespace owl::kernels
