@@ -2,10 +2,14 @@
 #include "eval/engine_backend.h"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
+#include "base/error.h"
 #include "base/thread_pool.h"
 #include "model/loader.h"
 #include "runtime/batch_engine.h"
+#include "template/chat_template.h"
+#include "tokenizer/tokenizer.h"
 
 namespace owl::eval {
 
@@ -49,6 +53,28 @@ EvalBackend model_eval_backend() {
     eo.max_queue = std::max(eo.max_queue, 2 * eo.n_slots);
     const int threads = req.n_threads > 0 ? req.n_threads : default_thread_count();
     return std::make_unique<LoadedEngine>(std::move(model), eo, threads);
+  };
+  backend.render_chat = [](const Engine& engine, const std::vector<ChatMessage>& messages) {
+    const std::string source = engine.chat_template();
+    if (source.empty()) fail("the model has no chat template; use --template raw");
+    nlohmann::ordered_json request;
+    request["messages"] = nlohmann::ordered_json::array();
+    for (const auto& m : messages) {
+      request["messages"].push_back({{"role", m.role}, {"content", m.content}});
+    }
+    request["add_generation_prompt"] = true;
+    const Tokenizer& tok = engine.tokenizer();
+    auto special = [&](int32_t id) -> std::optional<std::string> {
+      if (id < 0) return std::nullopt;
+      return std::string(tok.token_text(id));
+    };
+    try {
+      return tmpl::render_request(source, request, special(tok.bos_id()), special(tok.eos_id()));
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      fail("chat template: {}", e.what());
+    }
   };
   return backend;
 }

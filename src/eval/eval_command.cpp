@@ -162,7 +162,8 @@ std::optional<EvalCommandOptions> parse_eval_args(int argc, char** argv, std::FI
   app.add_option("--python", r.verify.sandbox.python, "interpreter for code tests")
       ->capture_default_str();
   app.add_option("-t,--threads", o.n_threads, "compute threads (default: the machine's cores)");
-  app.add_option("-c,--ctx", o.context, "positions per sequence (default: min(model, max-tokens + 3072))");
+  app.add_option("-c,--ctx", o.context,
+                 "positions per sequence (default: min(model, max-tokens + 3072))");
   app.add_option("--progress", o.progress, "auto, bar, lines or off")
       ->check(CLI::IsMember({"auto", "bar", "lines", "off"}))
       ->capture_default_str();

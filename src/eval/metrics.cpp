@@ -94,7 +94,7 @@ std::string format_summary_table(const EvalSummary& s) {
   row("generated", fmt::format("{} rollouts, {} tokens", s.generated_rollouts, s.generated_tokens));
   row("tokens/s", fmt::format("{:.1f}", s.tokens_per_s()));
   row("rollouts/s", fmt::format("{:.2f}", s.rollouts_per_s()));
-  row("wall time", fmt::format("{:.1f} s", s.wall_s));
+  row("wall time", fmt::format("{:.2f} s", s.wall_s));
   return out;
 }
 

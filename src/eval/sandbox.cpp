@@ -81,7 +81,7 @@ OWL_CHILD_CODE void close_fds_from(int first) {
 // Everything the child needs, built before fork().
 struct ChildPlan {
   int unshare_flags = 0;
-  bool fork_init = false;  // pid namespace: fork once more so the program is its pid 1
+  bool fork_init = false;         // pid namespace: fork once more so the program is its pid 1
   bool clone_namespaces = false;  // root: clone() straight into new namespaces (no second fork)
   bool mount_private_tmp = false;
   bool mount_proc = false;
@@ -182,8 +182,8 @@ pid_t spawn_child(const ChildPlan& plan) {
       mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack == MAP_FAILED) return -1;
   const int flags = CLONE_VM | CLONE_VFORK | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | SIGCHLD;
-  const pid_t pid = clone(clone_entry, static_cast<char*>(stack) + kStack, flags,
-                          const_cast<ChildPlan*>(&plan));
+  const pid_t pid =
+      clone(clone_entry, static_cast<char*>(stack) + kStack, flags, const_cast<ChildPlan*>(&plan));
   const int saved = errno;
   munmap(stack, kStack);  // CLONE_VFORK: the child has exec'd or exited by now
   errno = saved;
