@@ -51,6 +51,9 @@ class ByteTokenizer : public Tokenizer {
   bool is_end_of_generation(int32_t id) const override { return id == 2; }
   const std::vector<int32_t>& end_of_generation_ids() const override { return eog_; }
   void add_end_of_generation(int32_t) override {}
+  bool is_special(int32_t id) const override { return id < 3; }
+  bool clean_up_tokenization_spaces() const override { return false; }
+  std::string summary() const override { return "byte tokenizer (test)"; }
 
  private:
   std::vector<int32_t> eog_{2};
