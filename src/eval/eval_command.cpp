@@ -114,6 +114,22 @@ int run_generate(const EvalCommandOptions& o, const EvalBackend& backend, std::F
   return 0;
 }
 
+void check_options(const EvalCommandOptions& o) {
+  const RunOptions& r = o.run;
+  OWL_CHECK(o.limit >= 0, "--limit must not be negative");
+  OWL_CHECK(r.verify_jobs >= 1 && r.verify_jobs <= 256, "--verify-jobs must be 1..256");
+  OWL_CHECK(r.verify.sandbox.timeout_s > 0, "--code-timeout must be positive");
+  if (o.rescore.empty()) {
+    OWL_CHECK(!o.model.empty(), "owl eval: give a MODEL (or --rescore FILE)");
+    OWL_CHECK(r.samples >= 1 && r.samples <= 100000, "--samples must be 1..100000");
+    OWL_CHECK(r.parallel >= 1 && r.parallel <= 4096, "--parallel must be 1..4096");
+    OWL_CHECK(r.max_tokens >= 1, "--max-tokens must be at least 1");
+  } else {
+    OWL_CHECK(o.model.empty(), "owl eval --rescore takes no MODEL");
+    OWL_CHECK(o.out != o.rescore, "--out must differ from the --rescore input");
+  }
+}
+
 }  // namespace
 
 std::optional<EvalCommandOptions> parse_eval_args(int argc, char** argv, std::FILE* out) {
@@ -183,20 +199,8 @@ std::optional<EvalCommandOptions> parse_eval_args(int argc, char** argv, std::FI
   if (seed_opt->count() > 0) r.seed = seed;
   r.mode = template_mode == "raw" ? TemplateMode::kRaw : TemplateMode::kChat;
   r.verify.sandbox.memory_bytes = static_cast<int64_t>(code_memory_mb * 1024 * 1024);
-  OWL_CHECK(o.limit >= 0, "--limit must not be negative");
-  OWL_CHECK(r.verify_jobs >= 1 && r.verify_jobs <= 256, "--verify-jobs must be 1..256");
-  OWL_CHECK(r.verify.sandbox.timeout_s > 0, "--code-timeout must be positive");
   OWL_CHECK(code_memory_mb >= 16, "--code-memory-mb must be at least 16");
-  if (o.rescore.empty()) {
-    OWL_CHECK(!o.model.empty(), "owl eval: give a MODEL (or --rescore FILE)");
-    OWL_CHECK(r.samples >= 1 && r.samples <= 100000, "--samples must be 1..100000");
-    OWL_CHECK(r.parallel >= 1 && r.parallel <= 4096, "--parallel must be 1..4096");
-    OWL_CHECK(r.max_tokens >= 1, "--max-tokens must be at least 1");
-    OWL_CHECK(o.out.empty() || o.out != o.rescore, "--out must differ from --rescore");
-  } else {
-    OWL_CHECK(o.model.empty(), "owl eval --rescore takes no MODEL");
-    OWL_CHECK(o.out != o.rescore, "--out must differ from the --rescore input");
-  }
+  check_options(o);
   return o;
 }
 
