@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -41,7 +42,17 @@ namespace {
 #define OWL_CHILD_CODE
 #endif
 
-constexpr uid_t kNobody = 65534;
+// As root each run gets a uid (and gid) of its own from this range, owned by nobody else: the
+// process limit (RLIMIT_NPROC, which execve also checks) then counts only that run's processes,
+// so one run's fork bomb cannot starve a parallel run, and the program owns no files.
+constexpr uint32_t kSandboxUidBase = 1'500'000'000;
+constexpr uint32_t kSandboxUidRange = 100'000'000;
+std::atomic<uint32_t> g_uid_counter{0};
+
+uid_t next_sandbox_uid() {
+  const uint64_t mix = static_cast<uint64_t>(getpid()) * 1'000'003u + g_uid_counter++;
+  return static_cast<uid_t>(kSandboxUidBase + mix % kSandboxUidRange);
+}
 constexpr size_t kStderrKeep = 4096;
 
 // Python-level network block used when no network namespace is available.
@@ -85,7 +96,8 @@ struct ChildPlan {
   bool clone_namespaces = false;  // root: clone() straight into new namespaces (no second fork)
   bool mount_private_tmp = false;
   bool mount_proc = false;
-  bool drop_to_nobody = false;
+  bool drop_privileges = false;
+  uid_t uid = 0;  // drop_privileges: the run's own uid and gid
   int null_fd = -1;
   int stderr_fd = -1;
   std::string work_dir;
@@ -122,13 +134,13 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   set_limit(RLIMIT_NPROC, plan.nproc, plan.nproc);
   set_limit(RLIMIT_NOFILE, plan.nofile, plan.nofile);
   set_limit(RLIMIT_CORE, 0, 0);
-  if (plan.drop_to_nobody) {
+  if (plan.drop_privileges) {
     // Raw system calls: glibc's setuid() would try to change every thread of the process, and a
     // clone(CLONE_VM) child shares the parent's thread list.
     if (syscall(SYS_setgroups, 0, nullptr) != 0 ||
-        syscall(SYS_setresgid, kNobody, kNobody, kNobody) != 0 ||
-        syscall(SYS_setresuid, kNobody, kNobody, kNobody) != 0) {
-      child_fail("owl sandbox: cannot drop privileges to nobody\n", 123);
+        syscall(SYS_setresgid, plan.uid, plan.uid, plan.uid) != 0 ||
+        syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) != 0) {
+      child_fail("owl sandbox: cannot drop privileges\n", 123);
     }
   }
   // After the credential change (which clears it): die with our parent.
@@ -137,7 +149,13 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   const auto& argv = inside ? plan.argv_inside_p : plan.argv_outside_p;
   const auto& envp = inside ? plan.env_inside_p : plan.env_outside_p;
   execve(argv[0], argv.data(), envp.data());
-  child_fail("owl sandbox: cannot execute the python interpreter\n", 127);
+  // Name the errno without formatting functions (not async-signal-safe): "errno 11\n".
+  char msg[] = "owl sandbox: cannot execute the python interpreter: errno 000\n";
+  const int e = errno;
+  msg[sizeof msg - 5] = static_cast<char>('0' + (e / 100) % 10);
+  msg[sizeof msg - 4] = static_cast<char>('0' + (e / 10) % 10);
+  msg[sizeof msg - 3] = static_cast<char>('0' + e % 10);
+  child_fail(msg, 127);
 }
 
 [[noreturn]] OWL_CHILD_CODE void run_child(const ChildPlan& plan) {
@@ -205,7 +223,7 @@ SandboxIsolation probe_isolation() {
     iso.network_namespace = iso.pid_namespace = iso.mount_namespace = true;
     iso.python_socket_block = false;
   }
-  iso.drops_to_nobody = root;
+  iso.drops_privileges = root;
   return iso;
 }
 
@@ -238,14 +256,15 @@ ChildPlan make_plan(const SandboxLimits& limits, const SandboxIsolation& iso,
   plan.work_dir = work_dir;
   if (iso.network_namespace) {
     plan.mount_private_tmp = plan.mount_proc = true;
-    if (iso.drops_to_nobody) {
+    if (iso.drops_privileges) {
       plan.clone_namespaces = true;
     } else {
       plan.unshare_flags = CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUSER;
       plan.fork_init = true;
     }
   }
-  plan.drop_to_nobody = iso.drops_to_nobody;
+  plan.drop_privileges = iso.drops_privileges;
+  if (plan.drop_privileges) plan.uid = next_sandbox_uid();
   auto argv_for = [&](const std::string& dir) {
     return std::vector<std::string>{limits.python, "-I", "-S", "-B", dir + "/prog.py"};
   };
@@ -381,7 +400,7 @@ std::string SandboxIsolation::describe() const {
   add(network_namespace, "network namespace (no network)");
   add(pid_namespace, "pid namespace");
   add(mount_namespace, "private /tmp");
-  add(drops_to_nobody, "uid nobody");
+  add(drops_privileges, "a uid of its own (not root)");
   add(python_socket_block, "python socket block (no network namespace)");
   if (!s.empty()) s += ", ";
   return s + "rlimits (address space, cpu, file size, processes, open files), own process group";
@@ -409,10 +428,10 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
     if (!prog.flush()) fail("eval sandbox: cannot write {}/prog.py", result.work_dir);
   }
   chmod((result.work_dir + "/prog.py").c_str(), 0644);
-  if (iso.drops_to_nobody && chown(result.work_dir.c_str(), kNobody, kNobody) != 0) {
-    fail("eval sandbox: cannot chown {} to nobody: {}", result.work_dir, std::strerror(errno));
-  }
   ChildPlan plan = make_plan(limits, iso, result.work_dir);
+  if (plan.drop_privileges && chown(result.work_dir.c_str(), plan.uid, plan.uid) != 0) {
+    fail("eval sandbox: cannot chown {}: {}", result.work_dir, std::strerror(errno));
+  }
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) fail("eval sandbox: pipe: {}", std::strerror(errno));
   plan.stderr_fd = pipe_fds[1];

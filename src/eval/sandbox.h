@@ -35,7 +35,7 @@ struct SandboxIsolation {
   bool pid_namespace = false;       // the program is init of its own pid namespace: when it ends
                                     // or is killed, every process it started dies with it
   bool mount_namespace = false;     // /tmp, /var/tmp and /dev/shm are the private temp dir
-  bool drops_to_nobody = false;     // running as root: the program runs as uid/gid 65534
+  bool drops_privileges = false;    // running as root: the program runs as a uid/gid of its own
   bool python_socket_block = true;  // without a network namespace, socket creation raises
   std::string describe() const;
 };

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace owl::eval {
 namespace {
@@ -168,8 +169,8 @@ TEST(Sandbox, NoNetwork) {
 }
 
 TEST(Sandbox, WritingOutsideTheTempDirFails) {
-  if (!sandbox_isolation().drops_to_nobody) {
-    GTEST_SKIP() << "filesystem containment needs root (the program runs as nobody); "
+  if (!sandbox_isolation().drops_privileges) {
+    GTEST_SKIP() << "filesystem containment needs root (the program runs as an unprivileged uid); "
                  << sandbox_isolation().describe();
   }
   // A directory only we may write to, outside the sandbox's temp dir.
@@ -217,6 +218,30 @@ TEST(Sandbox, ForkBombIsContained) {
   // Nothing the bomb started is still running (their command lines name the temp dir).
   usleep(200 * 1000);
   EXPECT_FALSE(any_process_mentions(r.work_dir.substr(r.work_dir.rfind('/') + 1)));
+}
+
+TEST(Sandbox, ForkBombDoesNotStarveParallelRuns) {
+  // Each run has its own process budget: honest programs next to a fork bomb still pass.
+  SandboxLimits bomb_limits = quick_limits();
+  bomb_limits.timeout_s = 2.0;
+  std::thread bomb([&] {
+    run_python_sandboxed(
+        "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n"
+        "        pass\n",
+        bomb_limits);
+  });
+  usleep(300 * 1000);
+  // The bomb's processes take the CPU for its 2 s, so honest runs get a long timeout here.
+  SandboxLimits honest = quick_limits();
+  honest.timeout_s = 30.0;
+  int passed = 0;
+  for (int i = 0; i < 8; ++i) {
+    const SandboxResult r = run_python_sandboxed("assert 2 + 2 == 4\n", honest);
+    passed += r.passed();
+    EXPECT_TRUE(r.passed()) << r.describe();
+  }
+  bomb.join();
+  EXPECT_EQ(passed, 8);
 }
 
 TEST(Sandbox, EscapingTheProcessGroupDoesNotOutliveTheRun) {
