@@ -104,10 +104,12 @@ MergeTable parse_merges(const TokenizerJson& doc, const Json& model, const Vocab
   std::string merged;
   for (size_t i = 0; i < doc.merges.size(); ++i) {
     const auto& [a, b] = doc.merges[i];
+    // The tokenizers crate drops the prefix's length from b unconditionally.
+    if (b.size() < prefix.size()) {
+      fail("{}.merges[{}]: '{}' is shorter than continuing_subword_prefix", where, i, b);
+    }
     merged = a;
-    merged += (!prefix.empty() && b.compare(0, prefix.size(), prefix) == 0)
-                  ? std::string_view(b).substr(prefix.size())
-                  : std::string_view(b);
+    merged += std::string_view(b).substr(prefix.size());
     int32_t ia = vocab.find_model(a), ib = vocab.find_model(b), im = vocab.find_model(merged);
     if (ia < 0 || ib < 0 || im < 0) {
       fail("{}.merges[{}]: '{}' is not in the vocabulary", where, i,
