@@ -38,15 +38,18 @@ using ActConvertFn = void (*)(const float* x, void* dst, int64_t n);
 
 // The panel path: weights in the 16-row interleaved layout (kernels/pack.h), packed at load or
 // one panel at a time on the fly; activations converted by the path itself into a private
-// layout (act_bytes per token) that carries what the tile kernel needs.
+// layout that interleaves blocks of kTokBlock tokens, so a tile kernel addresses every token's
+// data from one pointer with constant offsets.
+constexpr int kTokBlock = 12;
+
 struct PanelArgs {
   DType type;
   const uint8_t* w;  // original rows [m][w_stride], used when packed is null
   size_t w_stride;
   const uint8_t* packed;  // [ceil(m / 16)][panel_stride] or null
   size_t panel_stride;
-  const uint8_t* act;  // [n_tokens][act_stride]
-  size_t act_stride;
+  const uint8_t* act;  // [ceil(n_tokens / kTokBlock)][act_block_bytes]
+  size_t act_block_bytes;
   int64_t n_tokens;
   int64_t k;
   int64_t m;
@@ -55,9 +58,10 @@ struct PanelArgs {
 };
 
 struct PanelPath {
-  size_t (*act_bytes)(int64_t k) = nullptr;
-  // Converts one token's f32 activations (k elements) into the private layout.
-  void (*convert)(const float* x, uint8_t* dst, int64_t k) = nullptr;
+  // Bytes of the activations of one block of kTokBlock tokens.
+  size_t (*block_bytes)(int64_t k) = nullptr;
+  // Converts one token's f32 activations (k elements) into slot `slot` of a token block.
+  void (*convert)(const float* x, uint8_t* block, int slot, int64_t k) = nullptr;
   // Computes rows of panels [p0, p1) for all tokens.
   void (*run)(const PanelArgs& a, int64_t p0, int64_t p1) = nullptr;
   // Weights not packed at load take this path from this many tokens on (packing each panel on
