@@ -90,10 +90,12 @@ void bm_stream(benchmark::State& state, Isa isa, DType type, int threads, bool p
   const Weights& src = weights(type, k, base_rows);
   const size_t rb = row_bytes(type, k);
   const int64_t m = (int64_t{512} << 20) / static_cast<int64_t>(rb) / base_rows * base_rows;
-  static std::map<int, std::vector<uint8_t>> big;
-  std::vector<uint8_t>& bytes = big[static_cast<int>(type)];
-  if (bytes.empty()) {
-    bytes.resize(rb * static_cast<size_t>(m));
+  // One ~512 MB buffer at a time (the last type benchmarked).
+  static int big_type = -1;
+  static std::vector<uint8_t> bytes;
+  if (big_type != static_cast<int>(type)) {
+    big_type = static_cast<int>(type);
+    bytes.assign(rb * static_cast<size_t>(m), 0);
     for (int64_t r = 0; r < m; r += base_rows) {
       std::memcpy(bytes.data() + rb * static_cast<size_t>(r), src.bytes.data(), src.bytes.size());
     }
