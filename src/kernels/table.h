@@ -7,7 +7,13 @@
 
 #include "tensor/dtype.h"
 
+namespace owl {
+class ThreadPool;
+}
+
 namespace owl::kernels {
+
+struct AttentionArgs;
 
 // What a weight type's dot product consumes (llama.cpp's "vec_dot_type").
 enum class ActFormat { kF32 = 0, kF16, kBF16, kQ8_0, kQ8_1, kQ8_K, kCount };
@@ -89,6 +95,8 @@ struct KernelTable {
   void (*scale)(float a, float* y, int64_t n) = nullptr;
   void (*f16_to_f32)(const uint16_t* x, float* y, int64_t n) = nullptr;
   void (*exp_shift)(const float* x, float shift, float* y, int64_t n) = nullptr;  // e^(x - shift)
+  // Attention for many query rows per KV head (optional; attention.cpp falls back to its own).
+  void (*attention)(const AttentionArgs& a, ThreadPool& pool) = nullptr;
 };
 
 inline int type_index(DType t) { return static_cast<int>(t); }
