@@ -40,7 +40,19 @@ Isa isa_from_env() {
     if (isa_available(Isa::kAvx2)) return Isa::kAvx2;
     return Isa::kScalar;
   }
-  const std::string v = env;
+  return parse_isa(env);
+}
+
+const KernelTable& table() {
+  std::call_once(g_tables_once, build_tables);
+  return g_tables[static_cast<int>(active_isa())];
+}
+
+}  // namespace
+
+const KernelTable& active_table() { return table(); }
+
+Isa parse_isa(std::string_view v) {
   Isa isa;
   if (v == "scalar") {
     isa = Isa::kScalar;
@@ -54,15 +66,6 @@ Isa isa_from_env() {
   OWL_CHECK(isa_available(isa), "OWL_CPU={}: this CPU lacks it ({})", v, cpu_features().describe());
   return isa;
 }
-
-const KernelTable& table() {
-  std::call_once(g_tables_once, build_tables);
-  return g_tables[static_cast<int>(active_isa())];
-}
-
-}  // namespace
-
-const KernelTable& active_table() { return table(); }
 
 const KernelTable& kernel_table(int level) {
   std::call_once(g_tables_once, build_tables);

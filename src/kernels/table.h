@@ -5,15 +5,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/kernels.h"
 #include "tensor/dtype.h"
 
-namespace owl {
-class ThreadPool;
-}
-
 namespace owl::kernels {
-
-struct AttentionArgs;
 
 // What a weight type's dot product consumes (llama.cpp's "vec_dot_type").
 enum class ActFormat { kF32 = 0, kF16, kBF16, kQ8_0, kQ8_1, kQ8_K, kCount };
@@ -107,6 +102,9 @@ void fill_reference(KernelTable& t);
 void fill_avx2(KernelTable& t);
 void fill_avx512(KernelTable& t);
 
+// An OWL_CPU value ("scalar", "avx2", "avx512") as a level; throws owl::Error if unknown or
+// unsupported by this CPU.
+Isa parse_isa(std::string_view v);
 // The table of the active level.
 const KernelTable& active_table();
 // The table of a level (built on first use); for tests that compare levels entry by entry.
