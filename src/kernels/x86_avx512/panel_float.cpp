@@ -48,6 +48,12 @@ __attribute__((noinline)) void tile_fma(const uint8_t* panel, int64_t k, const u
   for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + t * ldy, mask, acc[t]);
 }
 
+// acc += w . (the bf16 pair at p broadcast to every lane).
+inline __m512 dpbf16_bcast(__m512 acc, __m512bh w, const uint8_t* p) {
+  typedef int32_t __attribute__((may_alias, aligned(1))) I32u;
+  return _mm512_dpbf16_ps(acc, w, (__m512bh)_mm512_set1_epi32(*reinterpret_cast<const I32u*>(p)));
+}
+
 template <int T>
 __attribute__((noinline)) void tile_bf16(const uint8_t* panel, int64_t k, const uint8_t* block,
                                          int slot0, float* y, int64_t ldy, int nrows) {
@@ -56,11 +62,8 @@ __attribute__((noinline)) void tile_bf16(const uint8_t* panel, int64_t k, const 
   for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
   for (int64_t p = 0; p < k / 2; ++p, x += 4 * kSlots) {
     const __m512bh w = (__m512bh)_mm512_loadu_si512(panel + p * 64);
-    for (int t = 0; t < T; ++t) {
-      int32_t pair;
-      std::memcpy(&pair, x + 4 * t, 4);
-      acc[t] = _mm512_dpbf16_ps(acc[t], w, (__m512bh)_mm512_set1_epi32(pair));
-    }
+#pragma GCC unroll 12
+    for (int t = 0; t < T; ++t) acc[t] = dpbf16_bcast(acc[t], w, x + 4 * t);
   }
   const __mmask16 mask = nrows >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << nrows) - 1);
   for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + t * ldy, mask, acc[t]);
