@@ -3,6 +3,7 @@
 // Example: kernels_bench --benchmark_filter='matmul/avx512/q4_0/.*'
 #include <benchmark/benchmark.h>
 
+#include <cstring>
 #include <map>
 #include <memory>
 #include <random>
@@ -76,6 +77,44 @@ void bm_matmul(benchmark::State& state, Isa isa, DType type, int64_t k, int64_t 
                                                  benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// One token against a weight far larger than the last-level cache (rows replicated from a
+// quantized 4096-row matrix to ~512 MB): generation's DRAM-bound matvec, to compare with the
+// bandwidth probe below.
+void bm_stream(benchmark::State& state, Isa isa, DType type, int threads, bool packed) {
+  if (!isa_available(isa)) {
+    state.SkipWithError("ISA not available");
+    return;
+  }
+  set_isa(isa);
+  constexpr int64_t k = 2048, base_rows = 4096;
+  const Weights& src = weights(type, k, base_rows);
+  const size_t rb = row_bytes(type, k);
+  const int64_t m = (int64_t{512} << 20) / static_cast<int64_t>(rb) / base_rows * base_rows;
+  // One ~512 MB buffer at a time (the last type benchmarked).
+  static int big_type = -1;
+  static std::vector<uint8_t> bytes;
+  if (big_type != static_cast<int>(type)) {
+    big_type = static_cast<int>(type);
+    bytes.assign(rb * static_cast<size_t>(m), 0);
+    for (int64_t r = 0; r < m; r += base_rows) {
+      std::memcpy(bytes.data() + rb * static_cast<size_t>(r), src.bytes.data(), src.bytes.size());
+    }
+  }
+  TensorView v = src.view;
+  v.ne = {k, m, 1, 1};
+  v.data = bytes.data();
+  v.nbytes = bytes.size();
+  ThreadPool& p = pool(threads);
+  const PackedWeight pw = packed ? repack(v, p) : PackedWeight{v, nullptr, 0};
+  std::vector<float> x(k, 0.5f), y(static_cast<size_t>(m));
+  for (auto _ : state) {
+    matmul(pw, x.data(), k, y.data(), m, 1, p);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["GB/s"] = benchmark::Counter(static_cast<double>(bytes.size()) / 1e9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void bm_bandwidth(benchmark::State& state, int threads) {
   double gbs = 0;
   for (auto _ : state) gbs = measure_bandwidth_gbs(pool(threads), size_t{512} << 20);
@@ -117,6 +156,21 @@ int register_all() {
                   ->Unit(benchmark::kMicrosecond);
             }
           }
+        }
+      }
+    }
+  }
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    for (DType type : kTypes) {
+      for (int th : {1, 2}) {
+        for (bool packed : {false, true}) {
+          if (packed && !repack_supported(type)) continue;
+          const std::string name = std::string("stream/") + (packed ? "packed/" : "mmap/") +
+                                   std::string(isa_name(isa)) + "/" +
+                                   std::string(dtype_name(type)) + "/th" + std::to_string(th);
+          benchmark::RegisterBenchmark(name.c_str(), bm_stream, isa, type, th, packed)
+              ->UseRealTime()
+              ->Unit(benchmark::kMillisecond);
         }
       }
     }

@@ -21,10 +21,12 @@ void check_args(const AttentionArgs& a) {
   OWL_CHECK(a.n_tokens >= 0 && a.n_heads > 0 && a.n_kv_heads > 0 && a.n_heads % a.n_kv_heads == 0,
             "attention: {} heads cannot share {} KV heads", a.n_heads, a.n_kv_heads);
   OWL_CHECK(a.head_dim > 0 && a.head_dim_v > 0 && a.n_kv >= 0, "attention: bad head sizes");
+  const int64_t k_row = a.k_head_stride != 0 ? a.head_dim : int64_t{a.n_kv_heads} * a.head_dim;
+  const int64_t v_row = a.v_head_stride != 0 ? a.head_dim_v : int64_t{a.n_kv_heads} * a.head_dim_v;
   OWL_CHECK(a.q_stride >= static_cast<int64_t>(a.n_heads) * a.head_dim &&
                 a.out_stride >= static_cast<int64_t>(a.n_heads) * a.head_dim_v &&
-                a.k_stride >= static_cast<int64_t>(a.n_kv_heads) * a.head_dim &&
-                a.v_stride >= static_cast<int64_t>(a.n_kv_heads) * a.head_dim_v,
+                a.k_stride >= k_row && a.v_stride >= v_row && a.k_head_stride >= 0 &&
+                a.v_head_stride >= 0,
             "attention: a stride is smaller than its row");
   OWL_CHECK(a.n_tokens == 0 || (a.q && a.out && a.pos && (a.n_kv == 0 || (a.k && a.v))),
             "attention: missing buffer");
@@ -50,21 +52,14 @@ void one_head(const KernelTable& t, const AttentionArgs& a, int tok, int h, Scra
   double l = a.sinks != nullptr ? 1.0 : 0.0;  // the sink contributes e^(sink - m) = 1
   std::fill(w.acc.begin(), w.acc.end(), 0.0f);
   auto key = [&](int64_t j) -> const float* {
-    if (!f16)
-      return static_cast<const float*>(a.k) + j * a.k_stride +
-             static_cast<int64_t>(kvh) * a.head_dim;
-    t.f16_to_f32(
-        static_cast<const uint16_t*>(a.k) + j * a.k_stride + static_cast<int64_t>(kvh) * a.head_dim,
-        w.row.data(), a.head_dim);
+    if (!f16) return static_cast<const float*>(a.k) + a.k_offset(j, kvh);
+    t.f16_to_f32(static_cast<const uint16_t*>(a.k) + a.k_offset(j, kvh), w.row.data(), a.head_dim);
     return w.row.data();
   };
   auto value = [&](int64_t j) -> const float* {
-    if (!f16)
-      return static_cast<const float*>(a.v) + j * a.v_stride +
-             static_cast<int64_t>(kvh) * a.head_dim_v;
-    t.f16_to_f32(static_cast<const uint16_t*>(a.v) + j * a.v_stride +
-                     static_cast<int64_t>(kvh) * a.head_dim_v,
-                 w.row.data(), a.head_dim_v);
+    if (!f16) return static_cast<const float*>(a.v) + a.v_offset(j, kvh);
+    t.f16_to_f32(static_cast<const uint16_t*>(a.v) + a.v_offset(j, kvh), w.row.data(),
+                 a.head_dim_v);
     return w.row.data();
   };
   for (int64_t j0 = begin; j0 < end; j0 += kBlock) {
@@ -98,6 +93,10 @@ void one_head(const KernelTable& t, const AttentionArgs& a, int tok, int h, Scra
 void attention(const AttentionArgs& a, ThreadPool& pool) {
   check_args(a);
   const KernelTable& t = active_table();
+  if (t.attention != nullptr) {
+    t.attention(a, pool);
+    return;
+  }
   const int64_t items = static_cast<int64_t>(a.n_tokens) * a.n_heads;
   pool.parallel_for(items, [&](int64_t i0, int64_t i1, int) {
     thread_local Scratch w;

@@ -40,7 +40,19 @@ Isa isa_from_env() {
     if (isa_available(Isa::kAvx2)) return Isa::kAvx2;
     return Isa::kScalar;
   }
-  const std::string v = env;
+  return parse_isa(env);
+}
+
+const KernelTable& table() {
+  std::call_once(g_tables_once, build_tables);
+  return g_tables[static_cast<int>(active_isa())];
+}
+
+}  // namespace
+
+const KernelTable& active_table() { return table(); }
+
+Isa parse_isa(std::string_view v) {
   Isa isa;
   if (v == "scalar") {
     isa = Isa::kScalar;
@@ -54,15 +66,6 @@ Isa isa_from_env() {
   OWL_CHECK(isa_available(isa), "OWL_CPU={}: this CPU lacks it ({})", v, cpu_features().describe());
   return isa;
 }
-
-const KernelTable& table() {
-  std::call_once(g_tables_once, build_tables);
-  return g_tables[static_cast<int>(active_isa())];
-}
-
-}  // namespace
-
-const KernelTable& active_table() { return table(); }
 
 const KernelTable& kernel_table(int level) {
   std::call_once(g_tables_once, build_tables);
@@ -125,20 +128,24 @@ void run_standard(const KernelTable& t, const TensorView& w, const float* x, int
   });
 }
 
-// The panel path: activations in the path's own layout, panels of 16 rows split across threads.
+// The panel path: activations in the path's own token-block layout, panels of 16 rows split
+// across threads.
 void run_panel(const PanelPath& pp, const TensorView& w, const uint8_t* packed, size_t panel_stride,
                const float* x, int64_t ldx, float* y, int64_t ldy, int64_t n_tokens,
                ThreadPool& pool) {
   const int64_t k = w.ne[0], m = w.ne[1];
-  const size_t act_stride = (pp.act_bytes(k) + 63) / 64 * 64;
-  uint8_t* act = act_scratch(act_stride * static_cast<size_t>(n_tokens));
+  const size_t block_bytes = (pp.block_bytes(k) + 63) / 64 * 64;
+  const int64_t n_blocks = (n_tokens + kTokBlock - 1) / kTokBlock;
+  uint8_t* act = act_scratch(block_bytes * static_cast<size_t>(n_blocks));
   for_tokens(pool, n_tokens, [&](int64_t t0, int64_t t1, int) {
     for (int64_t i = t0; i < t1; ++i) {
-      pp.convert(x + i * ldx, act + static_cast<size_t>(i) * act_stride, k);
+      pp.convert(x + i * ldx, act + static_cast<size_t>(i / kTokBlock) * block_bytes,
+                 static_cast<int>(i % kTokBlock), k);
     }
   });
-  const PanelArgs args{
-      w.type, w.data, w.row_bytes(), packed, panel_stride, act, act_stride, n_tokens, k, m, y, ldy};
+  const PanelArgs args{w.type, w.data,      w.row_bytes(), packed, panel_stride,
+                       act,    block_bytes, n_tokens,      k,      m,
+                       y,      ldy};
   const int nt = pool.size();
   const int64_t np = (m + kPanelRows - 1) / kPanelRows;
   pool.run([&](int ti) {

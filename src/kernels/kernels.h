@@ -88,11 +88,18 @@ void axpy(float a, const float* x, float* y, int64_t n);
 struct AttentionArgs {
   const float* q = nullptr;  // [n_tokens][n_heads][head_dim], q_stride elements between tokens
   int64_t q_stride = 0;
-  const void* k =
-      nullptr;  // [n_kv][n_kv_heads][head_dim], kv_type, k_stride elements between slots
-  const void* v = nullptr;  // [n_kv][n_kv_heads][head_dim_v], kv_type, v_stride elements
+  // [n_kv][n_kv_heads][head_dim] keys and [n_kv][n_kv_heads][head_dim_v] values (kv_type), with
+  // k_stride / v_stride elements between slots.
+  const void* k = nullptr;
+  const void* v = nullptr;
   int64_t k_stride = 0;
   int64_t v_stride = 0;
+  // Elements between KV heads within a slot; 0 means head_dim (heads adjacent in a slot). A
+  // head-major cache [n_kv_heads][capacity][head_dim] sets k_stride = head_dim and
+  // k_head_stride = capacity * head_dim, which keeps each head's keys contiguous (faster decode:
+  // consecutive keys share pages, so the hardware prefetchers follow them).
+  int64_t k_head_stride = 0;
+  int64_t v_head_stride = 0;
   DType kv_type = DType::kF32;   // kF32 or kF16 (for F16, q is rounded to f16 first, as
                                  // llama.cpp does when it multiplies by an F16 cache)
   int64_t n_kv = 0;              // slots [0, n_kv) are filled
@@ -103,6 +110,14 @@ struct AttentionArgs {
   float scale = 1.0f;            // scores are scale * q.k
   int sliding_window = 0;        // 0: full causal attention
   const float* sinks = nullptr;  // [n_heads] or null
+
+  // Element offsets of key / value row j of KV head kvh.
+  int64_t k_offset(int64_t j, int kvh) const {
+    return j * k_stride + kvh * (k_head_stride != 0 ? k_head_stride : head_dim);
+  }
+  int64_t v_offset(int64_t j, int kvh) const {
+    return j * v_stride + kvh * (v_head_stride != 0 ? v_head_stride : head_dim_v);
+  }
 };
 void attention(const AttentionArgs& a, ThreadPool& pool);
 

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/kernels.h"
 #include "tensor/dtype.h"
 
 namespace owl::kernels {
@@ -38,15 +39,18 @@ using ActConvertFn = void (*)(const float* x, void* dst, int64_t n);
 
 // The panel path: weights in the 16-row interleaved layout (kernels/pack.h), packed at load or
 // one panel at a time on the fly; activations converted by the path itself into a private
-// layout (act_bytes per token) that carries what the tile kernel needs.
+// layout that interleaves blocks of kTokBlock tokens, so a tile kernel addresses every token's
+// data from one pointer with constant offsets.
+constexpr int kTokBlock = 12;
+
 struct PanelArgs {
   DType type;
   const uint8_t* w;  // original rows [m][w_stride], used when packed is null
   size_t w_stride;
   const uint8_t* packed;  // [ceil(m / 16)][panel_stride] or null
   size_t panel_stride;
-  const uint8_t* act;  // [n_tokens][act_stride]
-  size_t act_stride;
+  const uint8_t* act;  // [ceil(n_tokens / kTokBlock)][act_block_bytes]
+  size_t act_block_bytes;
   int64_t n_tokens;
   int64_t k;
   int64_t m;
@@ -55,9 +59,10 @@ struct PanelArgs {
 };
 
 struct PanelPath {
-  size_t (*act_bytes)(int64_t k) = nullptr;
-  // Converts one token's f32 activations (k elements) into the private layout.
-  void (*convert)(const float* x, uint8_t* dst, int64_t k) = nullptr;
+  // Bytes of the activations of one block of kTokBlock tokens.
+  size_t (*block_bytes)(int64_t k) = nullptr;
+  // Converts one token's f32 activations (k elements) into slot `slot` of a token block.
+  void (*convert)(const float* x, uint8_t* block, int slot, int64_t k) = nullptr;
   // Computes rows of panels [p0, p1) for all tokens.
   void (*run)(const PanelArgs& a, int64_t p0, int64_t p1) = nullptr;
   // Weights not packed at load take this path from this many tokens on (packing each panel on
@@ -85,6 +90,8 @@ struct KernelTable {
   void (*scale)(float a, float* y, int64_t n) = nullptr;
   void (*f16_to_f32)(const uint16_t* x, float* y, int64_t n) = nullptr;
   void (*exp_shift)(const float* x, float shift, float* y, int64_t n) = nullptr;  // e^(x - shift)
+  // Attention for many query rows per KV head (optional; attention.cpp falls back to its own).
+  void (*attention)(const AttentionArgs& a, ThreadPool& pool) = nullptr;
 };
 
 inline int type_index(DType t) { return static_cast<int>(t); }
@@ -95,6 +102,9 @@ void fill_reference(KernelTable& t);
 void fill_avx2(KernelTable& t);
 void fill_avx512(KernelTable& t);
 
+// An OWL_CPU value ("scalar", "avx2", "avx512") as a level; throws owl::Error if unknown or
+// unsupported by this CPU.
+Isa parse_isa(std::string_view v);
 // The table of the active level.
 const KernelTable& active_table();
 // The table of a level (built on first use); for tests that compare levels entry by entry.

@@ -17,7 +17,8 @@ namespace {
 struct Case {
   int n_tokens, n_heads, n_kv_heads, head_dim, head_dim_v, n_kv, window;
   bool sinks, f16;
-  int first_pos;  // position of token 0; tokens are consecutive
+  int first_pos;            // position of token 0; tokens are consecutive
+  bool head_major = false;  // cache laid out [n_kv_heads][n_kv][dim] instead of [n_kv][heads][dim]
 };
 
 struct Data {
@@ -33,13 +34,16 @@ Data make(const Case& c, uint32_t seed) {
   std::normal_distribution<float> nd(0.0f, 1.0f);
   Data d;
   const int64_t q_stride = int64_t{c.n_heads} * c.head_dim + 5;
-  const int64_t k_stride = int64_t{c.n_kv_heads} * c.head_dim + 3;
-  const int64_t v_stride = int64_t{c.n_kv_heads} * c.head_dim_v + 7;
+  const int64_t k_stride =
+      c.head_major ? int64_t{c.head_dim} + 3 : int64_t{c.n_kv_heads} * c.head_dim + 3;
+  const int64_t v_stride =
+      c.head_major ? int64_t{c.head_dim_v} + 7 : int64_t{c.n_kv_heads} * c.head_dim_v + 7;
   const int64_t out_stride = int64_t{c.n_heads} * c.head_dim_v + 1;
   d.q.resize(static_cast<size_t>(c.n_tokens * q_stride));
   for (float& x : d.q) x = nd(rng);
-  d.k32.resize(static_cast<size_t>(c.n_kv * k_stride));
-  d.v32.resize(static_cast<size_t>(c.n_kv * v_stride));
+  const int64_t slots = c.head_major ? int64_t{c.n_kv} * c.n_kv_heads : c.n_kv;
+  d.k32.resize(static_cast<size_t>(slots * k_stride));
+  d.v32.resize(static_cast<size_t>(slots * v_stride));
   for (float& x : d.k32) x = nd(rng);
   for (float& x : d.v32) x = nd(rng);
   for (float& x : d.k32) x = c.f16 ? fp16_to_fp32(fp32_to_fp16(x)) : x;
@@ -56,6 +60,10 @@ Data make(const Case& c, uint32_t seed) {
   a.v = c.f16 ? static_cast<const void*>(d.v16.data()) : d.v32.data();
   a.k_stride = k_stride;
   a.v_stride = v_stride;
+  if (c.head_major) {
+    a.k_head_stride = k_stride * c.n_kv;
+    a.v_head_stride = v_stride * c.n_kv;
+  }
   a.kv_type = c.f16 ? DType::kF16 : DType::kF32;
   a.n_kv = c.n_kv;
   a.pos = d.pos.data();
@@ -88,7 +96,7 @@ std::vector<double> naive(const Case& c, const Data& d) {
         for (int i = 0; i < c.head_dim; ++i) {
           double qv = a.q[t * a.q_stride + h * c.head_dim + i];
           if (c.f16) qv = fp16_to_fp32(fp32_to_fp16(static_cast<float>(qv)));
-          dot += qv * d.k32[j * a.k_stride + kvh * c.head_dim + i];
+          dot += qv * d.k32[a.k_offset(j, kvh) + i];
         }
         s[j] = dot * a.scale;
         mx = std::max(mx, s[j]);
@@ -100,8 +108,7 @@ std::vector<double> naive(const Case& c, const Data& d) {
         if (std::isinf(s[j])) continue;
         const double pj = std::exp(s[j] - mx) / den;
         for (int i = 0; i < c.head_dim_v; ++i) {
-          out[(t * c.n_heads + h) * c.head_dim_v + i] +=
-              pj * d.v32[j * a.v_stride + kvh * c.head_dim_v + i];
+          out[(t * c.n_heads + h) * c.head_dim_v + i] += pj * d.v32[a.v_offset(j, kvh) + i];
         }
       }
     }

@@ -83,6 +83,32 @@ TEST_P(MatmulTest, MatchesFloat64OfRoundedInputs) {
   }
 }
 
+// Every token count 1..17 (tile remainders of every size) on rows of one block, both paths.
+TEST_P(MatmulTest, EveryTokenCount) {
+  const auto [isa, type] = GetParam();
+  IsaGuard guard(isa);
+  ThreadPool pool(2);
+  const int64_t k = block_elems(type) == 256 ? 256 : 32, rows = 19;
+  const testing::Weight w = make_weight(type, random_matrix(rows, k, 21), rows, k);
+  const PackedWeight packed = repack(w.view, pool);
+  const auto x = random_matrix(17, k, 22);
+  const testing::Expected e = expected_matmul(w, x.data(), k, 17);
+  for (int64_t n = 1; n <= 17; ++n) {
+    for (bool use_packed : {false, true}) {
+      std::vector<float> y(static_cast<size_t>(n * rows));
+      if (use_packed) {
+        matmul(packed, x.data(), k, y.data(), rows, n, pool);
+      } else {
+        matmul(w.view, x.data(), k, y.data(), rows, n, pool);
+      }
+      for (int64_t i = 0; i < n * rows; ++i) {
+        ASSERT_NEAR(y[i], e.y[i], 3e-6 * e.mag[i])
+            << "tokens " << n << " at " << i << (use_packed ? " packed" : "");
+      }
+    }
+  }
+}
+
 // Error of the whole quantized path (weights and activations) against float math, relative to
 // |w| |x| (Cauchy-Schwarz scale), largest over rows. Bounds are 2-3x the worst seen on these
 // inputs (e.g. Q4_0 0.011, Q2_K 0.038, Q8_0 0.001); they mostly reflect the weight format.

@@ -67,33 +67,37 @@ inline float q8_block256(const float* x, int8_t* q, int e, int* sums) {
 
 }  // namespace
 
-void convert_act(ActBase base, int e, int offset, MinKind min, const float* x, uint8_t* dst,
-                 int64_t k) {
+void convert_act(ActBase base, int e, int offset, MinKind min, const float* x, uint8_t* block,
+                 int slot, int64_t k) {
   const ActLayout l{k, e};
-  auto* q = reinterpret_cast<int8_t*>(dst);
-  auto* da = reinterpret_cast<float*>(dst + l.q_bytes());
-  auto* corr = reinterpret_cast<int32_t*>(dst + l.q_bytes() + 4 * l.ng());
-  auto* asum = reinterpret_cast<float*>(dst + l.q_bytes() + 8 * l.ng());
+  // Group g's pieces for this slot.
+  auto put = [&](int64_t g, const int8_t* codes, float da, int sum, float asum) {
+    uint8_t* gp = block + static_cast<size_t>(g) * l.group_bytes();
+    std::memcpy(gp + static_cast<size_t>(slot) * e, codes, static_cast<size_t>(e));
+    const int32_t corr = -offset * sum;
+    std::memcpy(gp + l.da_off() + 4 * slot, &da, 4);
+    std::memcpy(gp + l.corr_off() + 4 * slot, &corr, 4);
+    std::memcpy(gp + l.asum_off() + 4 * slot, &asum, 4);
+  };
+  alignas(64) int8_t q[256];
   if (base == ActBase::kQ8_K) {
     int sums[16];
     const int gpb = 256 / e;  // groups per super-block
     for (int64_t b = 0; b < k / 256; ++b) {
-      const float d = q8_block256(x + 256 * b, q + 256 * b, e, sums);
+      const float d = q8_block256(x + 256 * b, q, e, sums);
       for (int g = 0; g < gpb; ++g) {
-        const int64_t gi = b * gpb + g;
-        da[gi] = d;
-        corr[gi] = -offset * sums[g];
-        if (min != MinKind::kNone) asum[gi] = d * static_cast<float>(sums[g]);
+        const float asum = min != MinKind::kNone ? d * static_cast<float>(sums[g]) : 0.0f;
+        put(b * gpb + g, q + g * e, d, sums[g], asum);
       }
     }
     return;
   }
   for (int64_t b = 0; b < k / 32; ++b) {
     int sum;
-    const float d = q8_block32(x + 32 * b, q + 32 * b, &sum);
-    da[b] = fp16_to_fp32(fp32_to_fp16(d));
-    corr[b] = -offset * sum;
-    if (base == ActBase::kQ8_1) asum[b] = fp16_to_fp32(fp32_to_fp16(d * static_cast<float>(sum)));
+    const float d = q8_block32(x + 32 * b, q, &sum);
+    const float asum =
+        base == ActBase::kQ8_1 ? fp16_to_fp32(fp32_to_fp16(d * static_cast<float>(sum))) : 0.0f;
+    put(b, q, fp16_to_fp32(fp32_to_fp16(d)), sum, asum);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "base/aligned_buffer.h"
 #include "base/cpu_features.h"
@@ -17,8 +18,6 @@
 
 namespace owl::kernels::avx512 {
 namespace {
-
-constexpr int kMaxTile = 12;
 
 // Weight row vector i of a panel (16 values, f32).
 struct LoadF32 {
@@ -32,63 +31,51 @@ struct LoadF16 {
   }
 };
 
+// Activations of a token block: element i (F32/F16) or pair i (BF16) of slot t at (i * 12 + t) * 4.
+constexpr int kSlots = kTokBlock;
+
 template <class L, int T>
-void tile_fma(const uint8_t* panel, int64_t k, const uint8_t* act, size_t stride, float* y,
-              int64_t ldy, int nrows) {
-  const float* x[T];
+__attribute__((noinline)) void tile_fma(const uint8_t* panel, int64_t k, const uint8_t* block,
+                                        int slot0, float* y, int64_t ldy, int nrows) {
+  const float* x = reinterpret_cast<const float*>(block) + slot0;
   __m512 acc[T];
-  for (int t = 0; t < T; ++t) {
-    x[t] = reinterpret_cast<const float*>(act + t * stride);
-    acc[t] = _mm512_setzero_ps();
-  }
-  for (int64_t i = 0; i < k; ++i) {
+  for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+  for (int64_t i = 0; i < k; ++i, x += kSlots) {
     const __m512 w = L::at(panel, i);
-    for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(w, _mm512_set1_ps(x[t][i]), acc[t]);
+    for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(w, _mm512_set1_ps(x[t]), acc[t]);
   }
   const __mmask16 mask = nrows >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << nrows) - 1);
   for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + t * ldy, mask, acc[t]);
 }
 
+// acc += w . (the bf16 pair at p broadcast to every lane).
+inline __m512 dpbf16_bcast(__m512 acc, __m512bh w, const uint8_t* p) {
+  typedef int32_t __attribute__((may_alias, aligned(1))) I32u;
+  return _mm512_dpbf16_ps(acc, w, (__m512bh)_mm512_set1_epi32(*reinterpret_cast<const I32u*>(p)));
+}
+
 template <int T>
-void tile_bf16(const uint8_t* panel, int64_t k, const uint8_t* act, size_t stride, float* y,
-               int64_t ldy, int nrows) {
-  const uint8_t* x[T];
+__attribute__((noinline)) void tile_bf16(const uint8_t* panel, int64_t k, const uint8_t* block,
+                                         int slot0, float* y, int64_t ldy, int nrows) {
+  const uint8_t* x = block + 4 * slot0;
   __m512 acc[T];
-  for (int t = 0; t < T; ++t) {
-    x[t] = act + t * stride;
-    acc[t] = _mm512_setzero_ps();
-  }
-  for (int64_t p = 0; p < k / 2; ++p) {
+  for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < k / 2; ++p, x += 4 * kSlots) {
     const __m512bh w = (__m512bh)_mm512_loadu_si512(panel + p * 64);
-    for (int t = 0; t < T; ++t) {
-      int32_t pair;
-      std::memcpy(&pair, x[t] + 4 * p, 4);
-      acc[t] = _mm512_dpbf16_ps(acc[t], w, (__m512bh)_mm512_set1_epi32(pair));
-    }
+#pragma GCC unroll 12
+    for (int t = 0; t < T; ++t) acc[t] = dpbf16_bcast(acc[t], w, x + 4 * t);
   }
   const __mmask16 mask = nrows >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << nrows) - 1);
   for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + t * ldy, mask, acc[t]);
 }
 
-using TileFn = void (*)(const uint8_t*, int64_t, const uint8_t*, size_t, float*, int64_t, int);
+using TileFn = void (*)(const uint8_t*, int64_t, const uint8_t*, int, float*, int64_t, int);
 
-template <template <int> class K, int... Ts>
-constexpr auto tile_table(std::integer_sequence<int, Ts...>) {
-  return std::array<TileFn, sizeof...(Ts)>{K<Ts + 1>::fn...};
-}
-template <class L>
-struct FmaK {
-  template <int T>
-  struct K {
-    static constexpr TileFn fn = tile_fma<L, T>;
-  };
-};
-template <int T>
-struct Bf16K {
-  static constexpr TileFn fn = tile_bf16<T>;
+// Tile sizes 12, 8, 4, 2, 1 (a block of nt tokens runs as 12, or 8 + 4 + 2 + 1).
+struct Tiles {
+  TileFn t12, t8, t4, t2, t1;
 };
 
-template <class Tiles>
 void run_tiles(const Tiles& tiles, const PanelArgs& a, int64_t p0, int64_t p1) {
   thread_local AlignedBuffer<uint8_t> scratch;
   const size_t pbytes = panel_bytes(a.type, a.k);
@@ -102,39 +89,61 @@ void run_tiles(const Tiles& tiles, const PanelArgs& a, int64_t p0, int64_t p1) {
                  scratch.data());
       panel = scratch.data();
     }
-    for (int64_t t0 = 0; t0 < a.n_tokens; t0 += kMaxTile) {
-      const int nt = static_cast<int>(std::min<int64_t>(kMaxTile, a.n_tokens - t0));
-      tiles[nt - 1](panel, a.k, a.act + static_cast<size_t>(t0) * a.act_stride, a.act_stride,
-                    a.y + t0 * a.ldy + r0, a.ldy, nrows);
+    for (int64_t t0 = 0; t0 < a.n_tokens; t0 += kSlots) {
+      const int nt = static_cast<int>(std::min<int64_t>(kSlots, a.n_tokens - t0));
+      const uint8_t* block = a.act + static_cast<size_t>(t0 / kSlots) * a.act_block_bytes;
+      float* y = a.y + t0 * a.ldy + r0;
+      int s = 0;
+      for (auto [size, fn] :
+           {std::pair{12, tiles.t12}, std::pair{8, tiles.t8}, std::pair{4, tiles.t4},
+            std::pair{2, tiles.t2}, std::pair{1, tiles.t1}}) {
+        while (nt - s >= size) {
+          fn(panel, a.k, block, s, y + s * a.ldy, a.ldy, nrows);
+          s += size;
+        }
+      }
     }
   }
 }
 
-void run_f32(const PanelArgs& a, int64_t p0, int64_t p1) {
-  static constexpr auto tiles =
-      tile_table<FmaK<LoadF32>::K>(std::make_integer_sequence<int, kMaxTile>());
-  run_tiles(tiles, a, p0, p1);
-}
-void run_f16(const PanelArgs& a, int64_t p0, int64_t p1) {
-  static constexpr auto tiles =
-      tile_table<FmaK<LoadF16>::K>(std::make_integer_sequence<int, kMaxTile>());
-  run_tiles(tiles, a, p0, p1);
-}
-void run_bf16(const PanelArgs& a, int64_t p0, int64_t p1) {
-  static constexpr auto tiles = tile_table<Bf16K>(std::make_integer_sequence<int, kMaxTile>());
-  run_tiles(tiles, a, p0, p1);
+template <class L>
+constexpr Tiles fma_tiles() {
+  return {tile_fma<L, 12>, tile_fma<L, 8>, tile_fma<L, 4>, tile_fma<L, 2>, tile_fma<L, 1>};
 }
 
-size_t bytes_f32(int64_t k) { return static_cast<size_t>(k) * 4; }
-size_t bytes_bf16(int64_t k) { return static_cast<size_t>(k) * 2; }
-void convert_f32(const float* x, uint8_t* dst, int64_t k) {
-  std::memcpy(dst, x, static_cast<size_t>(k) * 4);
+void run_f32(const PanelArgs& a, int64_t p0, int64_t p1) {
+  run_tiles(fma_tiles<LoadF32>(), a, p0, p1);
 }
-void convert_f16(const float* x, uint8_t* dst, int64_t k) {
-  round_act_f16(x, reinterpret_cast<float*>(dst), k);
+void run_f16(const PanelArgs& a, int64_t p0, int64_t p1) {
+  run_tiles(fma_tiles<LoadF16>(), a, p0, p1);
 }
-void convert_bf16(const float* x, uint8_t* dst, int64_t k) {
-  round_act_bf16(x, reinterpret_cast<uint16_t*>(dst), k);
+void run_bf16(const PanelArgs& a, int64_t p0, int64_t p1) {
+  run_tiles({tile_bf16<12>, tile_bf16<8>, tile_bf16<4>, tile_bf16<2>, tile_bf16<1>}, a, p0, p1);
+}
+
+size_t bytes_f32(int64_t k) { return static_cast<size_t>(k) * kSlots * 4; }
+size_t bytes_bf16(int64_t k) { return static_cast<size_t>(k / 2) * kSlots * 4; }
+
+// Scatters a contiguous row of 4-byte items into slot `slot` of a token block.
+void scatter4(const void* row, int64_t items, uint8_t* block, int slot) {
+  const auto* src = static_cast<const uint8_t*>(row);
+  for (int64_t i = 0; i < items; ++i) std::memcpy(block + (i * kSlots + slot) * 4, src + 4 * i, 4);
+}
+
+void convert_f32(const float* x, uint8_t* block, int slot, int64_t k) {
+  scatter4(x, k, block, slot);
+}
+void convert_f16(const float* x, uint8_t* block, int slot, int64_t k) {
+  thread_local std::vector<float> row;
+  row.resize(static_cast<size_t>(k));
+  round_act_f16(x, row.data(), k);
+  scatter4(row.data(), k, block, slot);
+}
+void convert_bf16(const float* x, uint8_t* block, int slot, int64_t k) {
+  thread_local std::vector<uint16_t> row;
+  row.resize(static_cast<size_t>(k));
+  round_act_bf16(x, row.data(), k);
+  scatter4(row.data(), k / 2, block, slot);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "base/aligned_buffer.h"
 #include "kernels/pack.h"
@@ -18,87 +19,100 @@
 namespace owl::kernels::avx512 {
 namespace {
 
-constexpr int kMaxTile = 8;
-
-inline __m512i bcast4(const int8_t* p) {
-  int32_t v;
+// Unaligned 4-byte reads the compiler can fold into an instruction's {1to16} broadcast operand.
+typedef int32_t __attribute__((may_alias, aligned(1))) I32u;
+inline int32_t load_i32(const uint8_t* p) { return *reinterpret_cast<const I32u*>(p); }
+// acc += dot(u8 codes, the 4 int8 at p broadcast to all lanes), with the broadcast folded into
+// the instruction ({1to16} memory operand: one fused uop instead of a load plus the dot).
+inline __m512i dpbusd_bcast(__m512i acc, __m512i codes, const uint8_t* p) {
+  asm("vpdpbusd %2%{1to16%}, %1, %0"
+      : "+v"(acc)
+      : "v"(codes), "m"(*reinterpret_cast<const I32u*>(p)));
+  return acc;
+}
+inline float load_f32(const uint8_t* p) {
+  float v;
   std::memcpy(&v, p, 4);
-  return _mm512_set1_epi32(v);
+  return v;
 }
 
-// y[t * ldy + r] for the 16 rows of one panel and T tokens starting at act.
+// y[t * ldy + r] for the 16 rows of one panel and T tokens, slots slot0.. of a token block.
+// All per-token data sits at constant offsets from two pointers per group (act_avx512.h).
 template <class U, int T>
-void tile(const uint8_t* panel, int64_t npb, const uint8_t* act, size_t act_stride,
-          const ActLayout& l, float* y, int64_t ldy, int nrows) {
+__attribute__((noinline)) void tile(const uint8_t* panel, int64_t npb, const uint8_t* block,
+                                    int slot0, float* y, int64_t ldy, int nrows) {
   constexpr int kSteps = U::kE / 4;
-  const int8_t* q[T];
-  const float* da[T];
-  const int32_t* corr[T];
-  const float* asum[T];
+  constexpr size_t kGroupBytes = kSlots * U::kE + 3 * 4 * kSlots;
+  const uint8_t* qbase = block + slot0 * U::kE;               // + gi * kGroupBytes
+  const uint8_t* sbase = block + kSlots * U::kE + 4 * slot0;  // da; corr at +48; asum at +96
   __m512 accf[T];
-  for (int t = 0; t < T; ++t) {
-    const uint8_t* a = act + static_cast<size_t>(t) * act_stride;
-    q[t] = act_q(a);
-    da[t] = act_da(a, l);
-    corr[t] = act_corr(a, l);
-    asum[t] = act_asum(a, l);
-    accf[t] = _mm512_setzero_ps();
-  }
+  for (int t = 0; t < T; ++t) accf[t] = _mm512_setzero_ps();
   for (int64_t b = 0; b < npb; ++b) {
     const uint8_t* pb = panel + b * U::kPb;
-    for (int g = 0; g < U::kGroups; ++g) {
-      const int64_t gi = b * U::kGroups + g;
+    // The groups of a block are unrolled at compile time so the decoders' shifts and nibble
+    // choices (which depend on the group index) become immediates.
+    auto group = [&](auto gc) {
+      constexpr int g = decltype(gc)::value;
+      const size_t gi = static_cast<size_t>(b * U::kGroups + g);
+      const uint8_t* qg = qbase + gi * kGroupBytes;
+      const uint8_t* sg = sbase + gi * kGroupBytes;
       __m512i c[kSteps];
       U::codes(pb, g, c);
       __m512i acc[T];
-      for (int t = 0; t < T; ++t) acc[t] = _mm512_set1_epi32(corr[t][gi]);
+#pragma GCC unroll 16
+      for (int t = 0; t < T; ++t) acc[t] = _mm512_set1_epi32(load_i32(sg + 48 + 4 * t));
+#pragma GCC unroll 8
       for (int s = 0; s < kSteps; ++s) {
+#pragma GCC unroll 16
         for (int t = 0; t < T; ++t) {
-          acc[t] = _mm512_dpbusd_epi32(acc[t], c[s], bcast4(q[t] + gi * U::kE + 4 * s));
+          acc[t] = dpbusd_bcast(acc[t], c[s], qg + t * U::kE + 4 * s);
         }
       }
       const __m512 sc = U::scale(pb, g);
+#pragma GCC unroll 16
       for (int t = 0; t < T; ++t) {
         const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[t]), sc);
-        accf[t] = _mm512_fmadd_ps(v, _mm512_set1_ps(da[t][gi]), accf[t]);
+        accf[t] = _mm512_fmadd_ps(v, _mm512_set1_ps(load_f32(sg + 4 * t)), accf[t]);
       }
       if constexpr (U::kMin) {
         const __m512 cf = U::coef(pb, g);
-        for (int t = 0; t < T; ++t)
-          accf[t] = _mm512_fmadd_ps(cf, _mm512_set1_ps(asum[t][gi]), accf[t]);
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) {
+          accf[t] = _mm512_fmadd_ps(cf, _mm512_set1_ps(load_f32(sg + 96 + 4 * t)), accf[t]);
+        }
       }
+    };
+    [&]<int... G>(std::integer_sequence<int, G...>) {
+      (group(std::integral_constant<int, G>{}), ...);
     }
+    (std::make_integer_sequence<int, U::kGroups>());
   }
   const __mmask16 mask = nrows >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << nrows) - 1);
   for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + t * ldy, mask, accf[t]);
 }
 
+// One token block (nt <= 12 tokens): a tile of 12, else 8 + 4 + 2 + 1 (12 int + 12 f32
+// accumulators plus the codes fill the 32 vector registers; 16 tokens spill).
 template <class U>
-void tile_any(int nt, const uint8_t* panel, int64_t npb, const uint8_t* act, size_t as,
-              const ActLayout& l, float* y, int64_t ldy, int nrows) {
-  switch (nt) {
-    case 1:
-      return tile<U, 1>(panel, npb, act, as, l, y, ldy, nrows);
-    case 2:
-      return tile<U, 2>(panel, npb, act, as, l, y, ldy, nrows);
-    case 3:
-      return tile<U, 3>(panel, npb, act, as, l, y, ldy, nrows);
-    case 4:
-      return tile<U, 4>(panel, npb, act, as, l, y, ldy, nrows);
-    case 5:
-      return tile<U, 5>(panel, npb, act, as, l, y, ldy, nrows);
-    case 6:
-      return tile<U, 6>(panel, npb, act, as, l, y, ldy, nrows);
-    case 7:
-      return tile<U, 7>(panel, npb, act, as, l, y, ldy, nrows);
-    default:
-      return tile<U, 8>(panel, npb, act, as, l, y, ldy, nrows);
-  }
+void tile_block(int nt, const uint8_t* panel, int64_t npb, const uint8_t* block, float* y,
+                int64_t ldy, int nrows) {
+  int s = 0;
+  auto step = [&](auto tc) {
+    constexpr int T = decltype(tc)::value;
+    while (nt - s >= T) {
+      tile<U, T>(panel, npb, block, s, y + s * ldy, ldy, nrows);
+      s += T;
+    }
+  };
+  step(std::integral_constant<int, 12>{});
+  step(std::integral_constant<int, 8>{});
+  step(std::integral_constant<int, 4>{});
+  step(std::integral_constant<int, 2>{});
+  step(std::integral_constant<int, 1>{});
 }
 
 template <class U>
 void run(const PanelArgs& a, int64_t p0, int64_t p1) {
-  const ActLayout l{a.k, U::kE};
   const int64_t npb = a.k / (U::kE * U::kGroups);
   thread_local AlignedBuffer<uint8_t> scratch;
   const size_t pbytes = panel_bytes(a.type, a.k);
@@ -114,27 +128,27 @@ void run(const PanelArgs& a, int64_t p0, int64_t p1) {
                  scratch.data());
       panel = scratch.data();
     }
-    for (int64_t t0 = 0; t0 < a.n_tokens; t0 += kMaxTile) {
-      const int nt = static_cast<int>(std::min<int64_t>(kMaxTile, a.n_tokens - t0));
-      tile_any<U>(nt, panel, npb, a.act + static_cast<size_t>(t0) * a.act_stride, a.act_stride, l,
-                  a.y + t0 * a.ldy + r0, a.ldy, nrows);
+    for (int64_t t0 = 0; t0 < a.n_tokens; t0 += kSlots) {
+      const int nt = static_cast<int>(std::min<int64_t>(kSlots, a.n_tokens - t0));
+      tile_block<U>(nt, panel, npb, a.act + static_cast<size_t>(t0 / kSlots) * a.act_block_bytes,
+                    a.y + t0 * a.ldy + r0, a.ldy, nrows);
     }
   }
 }
 
 template <ActBase B, int E, int Off, MinKind M>
-void convert(const float* x, uint8_t* dst, int64_t k) {
-  convert_act(B, E, Off, M, x, dst, k);
+void convert(const float* x, uint8_t* block, int slot, int64_t k) {
+  convert_act(B, E, Off, M, x, block, slot, k);
 }
 template <int E>
-size_t act_bytes(int64_t k) {
-  return ActLayout{k, E}.bytes();
+size_t block_bytes(int64_t k) {
+  return ActLayout{k, E}.block_bytes();
 }
 
 template <class U, ActBase B, MinKind M>
 PanelPath path() {
   PanelPath p;
-  p.act_bytes = act_bytes<U::kE>;
+  p.block_bytes = block_bytes<U::kE>;
   p.convert = convert<B, U::kE, U::kOffset, M>;
   p.run = run<U>;
   p.min_tokens = 4;

@@ -8,6 +8,7 @@ namespace owl::kernels {
 namespace avx512 {
 void register_panel_int8(KernelTable& t);
 void register_panel_float(KernelTable& t);
+void register_attention(KernelTable& t);
 }  // namespace avx512
 
 void fill_avx512(KernelTable& t) {
@@ -15,6 +16,7 @@ void fill_avx512(KernelTable& t) {
   register_vector_ops(t);
   avx512::register_panel_int8(t);
   avx512::register_panel_float(t);
+  avx512::register_attention(t);
 }
 
 }  // namespace owl::kernels

@@ -40,6 +40,7 @@ inline __m512i table16(const int8_t* values) {
 
 // 32-element blocks whose 4-bit codes sit in Q4_0 nibble order (chunks 0..3).
 inline void nibbles32(const uint8_t* pb, __m512i* c) {
+#pragma GCC unroll 4
   for (int j = 0; j < 4; ++j) {
     const __m512i z = ld(pb + 64 * j);
     c[j] = low4(z);
