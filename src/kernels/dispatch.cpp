@@ -232,7 +232,9 @@ void matmul(const TensorView& w, const float* x, int64_t ldx, float* y, int64_t 
   if (n_tokens == 0 || w.ne[1] == 0) return;
   const KernelTable& t = table();
   const PanelPath& pp = t.panel[type_index(w.type)];
-  if (panel_ok(pp, w.type, w.ne[0]) && n_tokens >= pp.min_tokens) {
+  if (panel_ok(pp, w.type, w.ne[0]) && w.panels != nullptr) {
+    run_panel(pp, w, w.panels.get() + w.panel_offset, w.panel_stride, x, ldx, y, ldy, n_tokens, pool);
+  } else if (panel_ok(pp, w.type, w.ne[0]) && n_tokens >= pp.min_tokens) {
     run_panel(pp, w, nullptr, 0, x, ldx, y, ldy, n_tokens, pool);
   } else {
     run_standard(t, w, x, ldx, y, ldy, n_tokens, pool);
@@ -240,6 +242,39 @@ void matmul(const TensorView& w, const float* x, int64_t ldx, float* y, int64_t 
 }
 
 bool repack_supported(DType type) { return matmul_supported(type) && pack_supported(type); }
+
+bool repack_useful(const TensorView& w) {
+  if (!repack_supported(w.type) || w.data == nullptr) return false;
+  return panel_ok(table().panel[type_index(w.type)], w.type, w.ne[0]);
+}
+
+bool repack_in_place(TensorView& w, ThreadPool& pool) {
+  if (!repack_useful(w) || w.ne[3] != 1) return false;
+  const int64_t k = w.ne[0], m = w.ne[1], n_mat = w.ne[2];
+  const int64_t np = (m + kPanelRows - 1) / kPanelRows;
+  const size_t stride = (panel_bytes(w.type, k) + 63) / 64 * 64;
+  const size_t per_matrix = stride * static_cast<size_t>(np);
+  const size_t total = per_matrix * static_cast<size_t>(n_mat);
+  std::shared_ptr<uint8_t[]> panels(static_cast<uint8_t*>(std::aligned_alloc(64, std::max<size_t>(total, 64))),
+                                    [](uint8_t* q) { std::free(q); });
+  OWL_CHECK(panels != nullptr, "repack: out of memory for {} ({} bytes)", w.name, total);
+  uint8_t* dst = panels.get();
+  const size_t row_bytes = w.row_bytes();
+  pool.parallel_for(np * n_mat, [&](int64_t b, int64_t e, int) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t mat = i / np, panel = i % np;
+      const int64_t r0 = panel * kPanelRows;
+      const int nrows = static_cast<int>(std::min<int64_t>(kPanelRows, m - r0));
+      pack_panel(w.type, w.data + row_bytes * static_cast<size_t>(mat * m + r0), row_bytes, nrows, k,
+                 dst + per_matrix * static_cast<size_t>(mat) + stride * static_cast<size_t>(panel));
+    }
+  });
+  w.panels = std::move(panels);
+  w.panel_stride = stride;
+  w.panel_offset = 0;
+  w.panel_matrix_bytes = per_matrix;
+  return true;
+}
 
 PackedWeight repack(const TensorView& w, ThreadPool& pool) {
   check_matmul(w, w.ne[0], w.ne[1], 0);

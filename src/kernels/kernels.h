@@ -47,6 +47,12 @@ struct PackedWeight {
 
 // True if repack() builds panels for this type (all quantized matmul types, F32, F16, BF16).
 bool repack_supported(DType type);
+// True if the active ISA level has a panel kernel for this weight (so repacking pays off).
+bool repack_useful(const TensorView& w);
+// Repacks a weight (2-D, or stacked matrices) into panels carried by the view itself: matmul()
+// on the view (or on its matrix(i)) then reads the panels. Returns false (view unchanged) when
+// repacking does not apply.
+bool repack_in_place(TensorView& w, ThreadPool& pool);
 // Packs a 2-D weight (rows split across the pool). Types without a panel layout come back with
 // null panels and matmul() then uses the original view.
 PackedWeight repack(const TensorView& w, ThreadPool& pool);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -57,7 +58,7 @@ size_t embedding_only_bytes(const WeightSource& src, const char* embd, const Mod
   return t->nbytes - t->row_bytes();
 }
 
-std::unique_ptr<Model> load_gguf(const std::string& path) {
+std::unique_ptr<Model> load_gguf(const std::string& path, const LoadOptions& options) {
   std::shared_ptr<gguf::File> file = gguf::File::open(path);
   const std::string arch_name = file->architecture();
   if (arch_name.empty()) fail("{}: no general.architecture in the metadata: not a model file", path);
@@ -70,6 +71,7 @@ std::unique_ptr<Model> load_gguf(const std::string& path) {
   config.name = file->get_string("general.name").value_or(file_stem(path));
   auto source = std::make_shared<WeightSource>(WeightNaming::kGguf, path);
   for (const TensorView& t : file->tensors()) source->add(t);
+  source->add_mapping(file->file_data(), file->file_size());
   source->hold(file);
   if (config.vocab_size == 0) config.vocab_size = vocab_from_embedding(*source, "token_embd.weight");
   if (config.ffn_size == 0 && source->find("blk.0.ffn_gate.weight") != nullptr) {
@@ -77,6 +79,8 @@ std::unique_ptr<Model> load_gguf(const std::string& path) {
   }
   if (source->find("output.weight") == nullptr) config.tied_embeddings = true;
   WeightBinder binder(*source);
+  ThreadPool pack_pool(options.repack ? default_thread_count() : 1);
+  if (options.repack) binder.repack_with(&pack_pool);
   const size_t embd_bytes = embedding_only_bytes(*source, "token_embd.weight", config);
   std::unique_ptr<Model> model = arch->build(std::move(config), binder);
   model->set_weight_bytes(bound_bytes(*source, binder));
@@ -124,7 +128,7 @@ void add_config_eos(Tokenizer& tok, const nlohmann::json* config) {
   }
 }
 
-std::unique_ptr<Model> load_hf(const std::string& dir) {
+std::unique_ptr<Model> load_hf(const std::string& dir, const LoadOptions& options) {
   std::shared_ptr<HfFolder> folder = HfFolder::open(dir);
   const nlohmann::json& config = folder->config();
   std::string hf_arch;
@@ -144,10 +148,13 @@ std::unique_ptr<Model> load_hf(const std::string& dir) {
   if (c.name.empty()) c.name = fs::path(dir).parent_path().filename().string();
   auto source = std::make_shared<WeightSource>(WeightNaming::kHf, dir);
   for (const safetensors::Tensor* t : folder->tensors()) source->add(t->view);
+  for (const auto& shard : folder->shards()) source->add_mapping(shard->file_data(), shard->file_size());
   source->hold(folder);
   if (c.vocab_size == 0) c.vocab_size = vocab_from_embedding(*source, "model.embed_tokens.weight");
   if (source->find("lm_head.weight") == nullptr) c.tied_embeddings = true;
   WeightBinder binder(*source);
+  ThreadPool pack_pool(options.repack ? default_thread_count() : 1);
+  if (options.repack) binder.repack_with(&pack_pool);
   const size_t embd_bytes = embedding_only_bytes(*source, "model.embed_tokens.weight", c);
   std::unique_ptr<Model> model = arch->build(std::move(c), binder);
   model->set_weight_bytes(bound_bytes(*source, binder));
@@ -199,6 +206,8 @@ std::unique_ptr<Model> load_llama2c(const std::string& path, const LoadOptions& 
   for (const TensorView& t : ckpt->tensors()) source->add(t);
   source->hold(ckpt);
   WeightBinder binder(*source);
+  ThreadPool pack_pool(options.repack ? default_thread_count() : 1);
+  if (options.repack) binder.repack_with(&pack_pool);
   const size_t embd_bytes = embedding_only_bytes(*source, "token_embd.weight", c);
   std::unique_ptr<Model> model = find_architecture_gguf("llama")->build(std::move(c), binder);
   model->set_weight_bytes(bound_bytes(*source, binder));
@@ -230,9 +239,9 @@ ModelFormat detect_model_format(const std::string& path) {
 std::unique_ptr<Model> load_model(const std::string& path, const LoadOptions& options) {
   switch (detect_model_format(path)) {
     case ModelFormat::kGguf:
-      return load_gguf(path);
+      return load_gguf(path, options);
     case ModelFormat::kHfFolder:
-      return load_hf(path);
+      return load_hf(path, options);
     case ModelFormat::kLlama2c:
       return load_llama2c(path, options);
   }
@@ -269,6 +278,15 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path, const LoadOpt
     }
   }
   return Tokenizer::from_path(path);
+}
+
+}  // namespace owl
+
+namespace owl {
+
+bool LoadOptions::default_repack() {
+  const char* v = std::getenv("OWL_REPACK");
+  return v == nullptr || std::string(v) != "0";
 }
 
 }  // namespace owl

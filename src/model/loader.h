@@ -13,6 +13,9 @@ enum class ModelFormat { kGguf, kHfFolder, kLlama2c };
 
 struct LoadOptions {
   std::string tokenizer_path;  // llama2.c: tokenizer.bin to use instead of the one beside the model
+  // Re-lay matrices out at load for the active kernels (faster; OWL_REPACK=0 turns it off).
+  bool repack = default_repack();
+  static bool default_repack();
 };
 
 // Which loader a path needs; owl::Error naming the path if it is none of them.

@@ -1,6 +1,9 @@
 // Weight lookup, shape checks and f32 conversion of small tensors.
 #include "model/weights.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "base/error.h"
@@ -11,6 +14,20 @@ namespace owl {
 const TensorView* WeightSource::find(const std::string& name) const {
   auto it = tensors_.find(name);
   return it == tensors_.end() ? nullptr : &it->second;
+}
+
+void WeightSource::release_pages(const TensorView& t) const {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(t.data) + page - 1) / page * page;
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(t.data) + t.nbytes) / page * page;
+  if (end <= begin) return;
+  for (const auto& [base, size] : mappings_) {
+    const uintptr_t b = reinterpret_cast<uintptr_t>(base);
+    if (begin >= b && end <= b + size) {
+      madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+      return;
+    }
+  }
 }
 
 float* WeightArena::alloc(size_t n) {
@@ -91,7 +108,26 @@ TensorView WeightBinder::tensor(std::string_view gguf_name, std::string_view hf_
   if (!kernels::matmul_supported(t->type)) {
     fail("{}: tensor {} has type {}, which owl cannot multiply", path(), t->name, dtype_name(t->type));
   }
-  return *t;
+  TensorView view = *t;
+  if (repack_pool_ != nullptr && !view.panels && kernels::repack_in_place(view, *repack_pool_)) {
+    source_->release_pages(*t);
+  }
+  return view;
+}
+
+TensorView WeightBinder::embedding(std::string_view gguf_name, std::string_view hf_name,
+                                   std::initializer_list<int64_t> ne) {
+  ThreadPool* pool = repack_pool_;
+  repack_pool_ = nullptr;
+  TensorView v = tensor(gguf_name, hf_name, ne);
+  repack_pool_ = pool;
+  return v;
+}
+
+TensorView WeightBinder::for_matmul(const TensorView& view) {
+  TensorView v = view;
+  if (repack_pool_ != nullptr && !v.panels) kernels::repack_in_place(v, *repack_pool_);
+  return v;
 }
 
 float* WeightBinder::vector_copy(std::string_view gguf_name, std::string_view hf_name,

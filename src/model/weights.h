@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/aligned_buffer.h"
+#include "base/thread_pool.h"
 #include "tensor/tensor.h"
 
 namespace owl {
@@ -43,10 +44,15 @@ class WeightSource {
   void hold(std::shared_ptr<void> owner) { owners_.push_back(std::move(owner)); }
   // Storage for tensors converted at load; lives as long as the source.
   WeightArena& arena() const { return *arena_; }
+  // A read-only file mapping the tensors point into: after a weight is repacked, its original
+  // pages there can be dropped from memory (they fault back in from the file if read again).
+  void add_mapping(const uint8_t* base, size_t size) { mappings_.push_back({base, size}); }
+  void release_pages(const TensorView& t) const;
 
  private:
   WeightNaming naming_;
   std::unique_ptr<WeightArena> arena_ = std::make_unique<WeightArena>();
+  std::vector<std::pair<const uint8_t*, size_t>> mappings_;
   std::string path_;
   std::map<std::string, TensorView> tensors_;
   std::vector<std::shared_ptr<void>> owners_;
@@ -71,6 +77,8 @@ class WeightBinder {
       : arena_(arena), naming_(naming), path_("(synth)"), record_(record) {}
 
   bool recording() const { return record_ != nullptr; }
+  // Matrices bound after this are repacked for the active kernels (with this pool).
+  void repack_with(ThreadPool* pool) { repack_pool_ = pool; }
   WeightNaming naming() const { return naming_; }
   const std::string& path() const { return path_; }
   // A tensor with fixed contents that files written by owl carry (recording mode only).
@@ -82,6 +90,11 @@ class WeightBinder {
   // view (data == nullptr) when absent and not required.
   TensorView tensor(std::string_view gguf_name, std::string_view hf_name,
                     std::initializer_list<int64_t> ne, bool required = true);
+  // A token-embedding table: read one row at a time (get_row), so never repacked.
+  TensorView embedding(std::string_view gguf_name, std::string_view hf_name,
+                       std::initializer_list<int64_t> ne);
+  // The same view repacked for matmul (an embedding table that doubles as the output head).
+  TensorView for_matmul(const TensorView& view);
   // A small tensor needed as f32 (norm weights, biases): converted when stored in another type.
   // Returns nullptr when absent and not required.
   const float* vector(std::string_view gguf_name, std::string_view hf_name,
@@ -104,6 +117,7 @@ class WeightBinder {
   WeightNaming naming_;
   std::string path_;
   std::vector<RecordedTensor>* record_ = nullptr;
+  ThreadPool* repack_pool_ = nullptr;
   std::deque<TensorView> recorded_views_;
   std::set<std::string> used_;
 };

@@ -11,6 +11,7 @@ TensorView TensorView::matrix(int64_t i) const {
   m.ne = {ne[0], ne[1], 1, 1};
   m.nbytes = row_bytes() * static_cast<size_t>(ne[1]);
   m.data = data + m.nbytes * static_cast<size_t>(i);
+  if (panels) m.panel_offset = panel_offset + panel_matrix_bytes * static_cast<size_t>(i);
   return m;
 }
 

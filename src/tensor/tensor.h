@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "tensor/dtype.h"
@@ -19,6 +20,13 @@ struct TensorView {
   std::array<int64_t, 4> ne = {1, 1, 1, 1};
   const uint8_t* data = nullptr;
   size_t nbytes = 0;
+  // Optional: the same weight re-laid out at load by kernels::repack into interleaved row panels
+  // (matmul reads these instead of `data`; get_row and the levels without a panel path read
+  // `data`). For stacked matrices the panels of matrix i start at panel_offset + i * panel_matrix_bytes.
+  std::shared_ptr<uint8_t[]> panels;
+  size_t panel_stride = 0;        // bytes per panel
+  size_t panel_offset = 0;        // bytes before this matrix's first panel
+  size_t panel_matrix_bytes = 0;  // bytes of one matrix's panels
 
   int64_t n_elements() const { return ne[0] * ne[1] * ne[2] * ne[3]; }
   int64_t n_rows() const { return ne[1] * ne[2] * ne[3]; }

@@ -8,7 +8,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <regex>
 
 #include "base/mapped_file.h"
 #include "formats/gguf.h"
@@ -33,8 +32,7 @@ TEST(Synth, TensorTypesMatchLlamaQuantize) {
       int n_layers = 0, n_experts = 0;
       bool tied = !tensors.contains("output.weight");
       for (const auto& [name, t] : tensors.items()) {
-        std::smatch m;
-        if (std::regex_search(name, m, std::regex("^blk\\.(\\d+)\\."))) n_layers = std::max(n_layers, std::stoi(m[1]) + 1);
+        if (name.rfind("blk.", 0) == 0) n_layers = std::max(n_layers, std::stoi(name.substr(4)) + 1);
         if (name.find("ffn_gate_exps") != std::string::npos) n_experts = t.at("ne")[2].get<int>();
       }
       for (const auto& [name, t] : tensors.items()) {

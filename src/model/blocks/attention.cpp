@@ -29,8 +29,12 @@ void store_kv(const Batch& batch, const float* k, const float* v, KvCache& cache
   }
 }
 
-void attend(const Batch& batch, const float* q, const KvCache& cache, int32_t layer,
-            const AttentionShape& shape, float* out, ThreadPool& pool) {
+namespace {
+
+// The reference form: one (token, head) pair per work item, scores materialised per row. Kept
+// for soft-capped scores, which the streaming kernel does not do.
+void attend_rows(const Batch& batch, const float* q, const KvCache& cache, int32_t layer,
+                 const AttentionShape& shape, float* out, ThreadPool& pool) {
   const KvLayerShape& s = cache.shape(layer);
   const int32_t n_tokens = batch.size();
   const int32_t group = shape.n_heads / shape.n_kv_heads;
@@ -74,6 +78,48 @@ void attend(const Batch& batch, const float* q, const KvCache& cache, int32_t la
       }
     }
   });
+}
+
+}  // namespace
+
+void attend(const Batch& batch, const float* q, const KvCache& cache, int32_t layer,
+            const AttentionShape& shape, float* out, ThreadPool& pool) {
+  if (shape.softcap > 0.0f) return attend_rows(batch, q, cache, layer, shape, out, pool);
+  const KvLayerShape& s = cache.shape(layer);
+  const int32_t q_width = shape.n_heads * shape.head_dim;
+  const int32_t out_width = shape.n_heads * shape.value_dim;
+  // The streaming kernel attends one sequence at a time: take the batch in runs of one slot.
+  for (int32_t begin = 0; begin < batch.size();) {
+    int32_t end = begin + 1;
+    int32_t max_pos = batch.positions[begin];
+    while (end < batch.size() && batch.slots[end] == batch.slots[begin]) {
+      max_pos = std::max(max_pos, batch.positions[end]);
+      ++end;
+    }
+    const int32_t slot = batch.slots[begin];
+    kernels::AttentionArgs a;
+    a.q = q + static_cast<size_t>(begin) * q_width;
+    a.q_stride = q_width;
+    a.k = cache.keys(layer, slot);
+    a.v = cache.values(layer, slot);
+    a.k_stride = s.k_width;
+    a.v_stride = s.v_width;
+    a.kv_type = DType::kF32;
+    a.n_kv = max_pos + 1;
+    a.pos = batch.positions.data() + begin;
+    a.out = out + static_cast<size_t>(begin) * out_width;
+    a.out_stride = out_width;
+    a.n_tokens = end - begin;
+    a.n_heads = shape.n_heads;
+    a.n_kv_heads = shape.n_kv_heads;
+    a.head_dim = shape.head_dim;
+    a.head_dim_v = shape.value_dim;
+    a.scale = shape.scale;
+    a.sliding_window = shape.window;
+    a.sinks = shape.sinks;
+    kernels::attention(a, pool);
+    begin = end;
+  }
 }
 
 }  // namespace owl

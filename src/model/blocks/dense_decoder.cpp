@@ -15,10 +15,10 @@ DenseDecoder::DenseDecoder(ModelConfig config, DenseDecoderOptions options, Weig
     : Model(std::move(config)), options_(options) {
   const ModelConfig& c = config_;
   const int64_t hidden = c.hidden_size, q_width = c.q_width(), kv_width = c.kv_width();
-  token_embd_ = w.tensor("token_embd.weight", "model.embed_tokens.weight", {hidden, c.vocab_size});
+  token_embd_ = w.embedding("token_embd.weight", "model.embed_tokens.weight", {hidden, c.vocab_size});
   output_norm_ = w.vector("output_norm.weight", "model.norm.weight", {hidden});
   output_ = w.tensor("output.weight", "lm_head.weight", {hidden, c.vocab_size}, !c.tied_embeddings);
-  if (output_.data == nullptr) output_ = token_embd_;
+  if (output_.data == nullptr) output_ = w.for_matmul(token_embd_);
   layers_.resize(c.n_layers);
   for (int32_t i = 0; i < c.n_layers; ++i) {
     Layer& l = layers_[i];
