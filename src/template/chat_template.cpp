@@ -44,6 +44,21 @@ std::optional<std::string> token_field(const nlohmann::ordered_json& cfg, const 
   fail("{}: field '{}' must be a string, null or an AddedToken object", origin, key);
 }
 
+// Rejects JSON nested deeper than Python's recursion limit lets Jinja2 handle, without recursing
+// (copying such a document with nlohmann would itself recurse).
+void check_depth(const nlohmann::ordered_json& root) {
+  constexpr size_t kMaxDepth = 512;
+  std::vector<std::pair<const nlohmann::ordered_json*, size_t>> stack{{&root, 1}};
+  while (!stack.empty()) {
+    auto [j, depth] = stack.back();
+    stack.pop_back();
+    if (depth > kMaxDepth) fail("request: JSON nested deeper than {} levels", kMaxDepth);
+    if (j->is_structured()) {
+      for (const auto& child : *j) stack.emplace_back(&child, depth + 1);
+    }
+  }
+}
+
 }  // namespace
 
 ChatTemplateSource ChatTemplateSource::from_tokenizer_config(const nlohmann::ordered_json& config,
@@ -148,6 +163,7 @@ std::string render_request(const std::string& template_source,
                            const std::optional<std::string>& default_bos,
                            const std::optional<std::string>& default_eos) {
   if (!request.is_object()) fail("request: expected a JSON object");
+  check_depth(request);
   auto it = request.find("messages");
   if (it == request.end() || !it->is_array()) fail("request: 'messages' must be a list");
   nlohmann::ordered_json vars = nlohmann::ordered_json::object();

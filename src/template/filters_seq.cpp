@@ -41,7 +41,7 @@ Value attr_path(Interpreter& in, const Value& item, const Value& attribute) {
   Value cur = item;
   for (const std::string& part : py_split(attribute.str(), std::string("."), -1)) {
     const bool digits = !part.empty() && part.find_first_not_of("0123456789") == std::string::npos;
-    cur = in.getitem(cur, digits ? Value::integer(std::stoll(part)) : Value::string(part));
+    cur = in.getitem(cur, digits ? Value::integer(digits_value(part)) : Value::string(part));
   }
   return cur;
 }
@@ -325,10 +325,11 @@ Value f_sum(Interpreter& in, const Value& v, CallArgs& args) {
   return total;
 }
 
-Value f_batch(Interpreter&, const Value& v, CallArgs& args) {
+Value f_batch(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("batch", args, {"linecount", "fill_with"});
   if (!a[0]) type_error("batch() missing required argument 'linecount'");
   const int64_t n = arg_int("batch", *a[0]);
+  in.check_size(static_cast<size_t>(std::max<int64_t>(n, 0)) * sizeof(Value));
   std::vector<Value> out, cur;
   for (const Value& item : iterate(v)) {
     if (static_cast<int64_t>(cur.size()) == n) {
@@ -346,11 +347,12 @@ Value f_batch(Interpreter&, const Value& v, CallArgs& args) {
   return Value::iterator(std::move(out));
 }
 
-Value f_slice(Interpreter&, const Value& v, CallArgs& args) {
+Value f_slice(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("slice", args, {"slices", "fill_with"});
   if (!a[0]) type_error("slice() missing required argument 'slices'");
   const int64_t slices = arg_int("slice", *a[0]);
   if (slices <= 0) type_error("integer division or modulo by zero");
+  in.check_size(static_cast<size_t>(slices) * sizeof(Value));
   std::vector<Value> seq = iterate(v), out;
   const int64_t len = static_cast<int64_t>(seq.size());
   const int64_t per = len / slices, extra = len % slices;

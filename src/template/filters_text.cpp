@@ -105,7 +105,7 @@ int64_t float_to_int(double d) {
 double round_float(double x, int64_t n) {
   if (!std::isfinite(x) || n > 308) return x;
   if (n >= 0) {
-    char buf[512];
+    char buf[1024];  // |x| < 1e309 and n <= 308: at most 309 + 1 + 308 characters
     std::snprintf(buf, sizeof(buf), "%.*f", static_cast<int>(n), x);
     return std::strtod(buf, nullptr);
   }
@@ -172,17 +172,21 @@ Value f_trim(Interpreter&, const Value& v, CallArgs& args) {
   return Value::string(py_strip(s.str(), chars, true, true), s.markup);
 }
 
-Value f_center(Interpreter&, const Value& v, CallArgs& args) {
+Value f_center(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("center", args, {"width"});
   Value s = soft_str(v);
-  return Value::string(py_center(s.str(), a[0] ? arg_int("center", *a[0]) : 80, ' '), s.markup);
+  const int64_t width = a[0] ? arg_int("center", *a[0]) : 80;
+  in.check_size(static_cast<size_t>(std::max<int64_t>(width, 0)));
+  return Value::string(py_center(s.str(), width, ' '), s.markup);
 }
 
 Value f_replace(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("replace", args, {"old", "new", "count"});
   if (!a[0] || !a[1]) type_error("replace() missing required arguments 'old' and 'new'");
   const int64_t count = a[2] && !a[2]->is_none() ? arg_int("replace", *a[2]) : -1;
-  std::string r = py_replace(to_str(v), to_str(*a[0]), to_str(*a[1]), count);
+  const std::string s = to_str(v), old = to_str(*a[0]), repl = to_str(*a[1]);
+  in.check_size(s.size() + static_cast<size_t>(py_count(s, old) + 1) * repl.size());
+  std::string r = py_replace(s, old, repl, count);
   in.check_size(r.size());
   return Value::string(std::move(r));
 }
@@ -195,6 +199,7 @@ Value f_indent(Interpreter& in, const Value& v, CallArgs& args) {
       ind = a[0]->str();
     } else {
       const int64_t w = arg_int("indent", *a[0]);
+      in.check_size(static_cast<size_t>(std::max<int64_t>(w, 0)));
       ind = std::string(w > 0 ? static_cast<size_t>(w) : 0, ' ');
     }
   }
@@ -205,6 +210,7 @@ Value f_indent(Interpreter& in, const Value& v, CallArgs& args) {
     type_error(fmt::format("unsupported operand type(s) for +=: '{}' and 'str'", type_name(v)));
   }
   std::vector<std::string> lines = py_splitlines(v.str() + "\n", false);
+  in.check_size(v.str().size() + lines.size() * ind.size());
   std::string rv;
   for (size_t k = 0; k < lines.size(); ++k) {
     if (k > 0) rv += "\n";
@@ -387,6 +393,7 @@ Value f_tojson(Interpreter& in, const Value& v, CallArgs& args) {
       o.indent = a[1]->str();
     } else if (a[1]->kind == Kind::kInt || a[1]->kind == Kind::kBool) {
       const int64_t n = arg_int("tojson", *a[1]);
+      in.check_size(static_cast<size_t>(std::max<int64_t>(n, 0)));
       o.indent = std::string(n > 0 ? static_cast<size_t>(n) : 0, ' ');
     } else {
       type_error(fmt::format("can't multiply sequence by non-int of type '{}'", type_name(*a[1])));

@@ -148,6 +148,12 @@ class Dumper {
   }
 
  private:
+  void check_size() const {
+    if (out_.size() > kMaxValueBytes) {
+      throw TemplateError(ErrorKind::kLimit, "value too large to serialise as JSON");
+    }
+  }
+
   void newline(int level) {
     if (!o_.indent) return;
     out_ += '\n';
@@ -164,6 +170,7 @@ class Dumper {
       if (k) out_ += o_.item_separator;
       newline(level + 1);
       dump(items[k], level + 1);
+      check_size();
     }
     newline(level);
     out_ += ']';
@@ -190,6 +197,7 @@ class Dumper {
       dump_string(out_, key_string(e->first), o_.ensure_ascii);
       out_ += o_.key_separator;
       dump(e->second, level + 1);
+      check_size();
     }
     newline(level);
     out_ += '}';

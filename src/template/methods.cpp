@@ -214,9 +214,9 @@ Value str_method(Interpreter& in, const Value& self, const std::string& name, Ca
   if (name == "swapcase") return positional(n, args, 0, 0), Value::string(py_swapcase(s), mk);
   if (name == "replace") {
     const auto& a = positional(n, args, 2, 3);
-    std::string r =
-        py_replace(s, arg_str(n, a[0]), arg_str(n, a[1]), a.size() > 2 ? arg_int(n, a[2]) : -1);
-    in.check_size(r.size());
+    const std::string old = arg_str(n, a[0]), repl = arg_str(n, a[1]);
+    in.check_size(s.size() + static_cast<size_t>(py_count(s, old) + 1) * repl.size());
+    std::string r = py_replace(s, old, repl, a.size() > 2 ? arg_int(n, a[2]) : -1);
     return Value::string(std::move(r), mk);
   }
   if (name == "join") {
@@ -289,6 +289,8 @@ Value str_method(Interpreter& in, const Value& self, const std::string& name, Ca
   if (name == "expandtabs") {
     auto a = bind_args(n, args, {"tabsize"});
     const int64_t tab = a[0] ? arg_int(n, *a[0]) : 8;
+    in.check_size(s.size() + static_cast<size_t>(std::max<int64_t>(tab, 0)) *
+                                 static_cast<size_t>(py_count(s, "\t")));
     std::string out;
     int64_t col = 0;
     for (char32_t c : utf8_decode(s)) {

@@ -13,7 +13,7 @@
 namespace owl::tmpl {
 namespace {
 
-constexpr int kMaxNesting = 200;
+constexpr int kMaxNesting = 300;  // syntax-tree depth: parens, blocks, chain links
 
 class Parser {
  public:
@@ -80,6 +80,18 @@ class Parser {
     next();
     return n;
   }
+
+  // Left-deep chains (a + b + c, a.b.c, x|f|g) deepen the tree without recursing in the parser:
+  // count each link against the same nesting budget, so evaluation and destruction stay shallow.
+  struct ChainScope {
+    explicit ChainScope(Parser* p) : parser(p), saved(p->depth_) {}
+    ~ChainScope() { parser->depth_ = saved; }
+    void link() {
+      if (++parser->depth_ > kMaxNesting) parser->fail("expression nesting too deep");
+    }
+    Parser* parser;
+    int saved;
+  };
 
   struct DepthGuard {
     explicit DepthGuard(Parser* p) : parser(p) {
@@ -457,8 +469,10 @@ class Parser {
   }
 
   ExprPtr parse_or() {
+    ChainScope chain(this);
     ExprPtr left = parse_and();
     while (is_name("or")) {
+      chain.link();
       const int line = cur().line;
       next();
       left = binary(ExprKind::kOr, std::move(left), parse_and(), line);
@@ -467,8 +481,10 @@ class Parser {
   }
 
   ExprPtr parse_and() {
+    ChainScope chain(this);
     ExprPtr left = parse_not();
     while (is_name("and")) {
+      chain.link();
       const int line = cur().line;
       next();
       left = binary(ExprKind::kAnd, std::move(left), parse_not(), line);
@@ -519,8 +535,10 @@ class Parser {
   }
 
   ExprPtr parse_math1() {
+    ChainScope chain(this);
     ExprPtr left = parse_concat();
     while (is_op("+") || is_op("-")) {
+      chain.link();
       const std::string op = cur().text;
       const int line = cur().line;
       next();
@@ -540,8 +558,10 @@ class Parser {
   }
 
   ExprPtr parse_math2() {
+    ChainScope chain(this);
     ExprPtr left = parse_pow();
     while (is_op("*") || is_op("/") || is_op("//") || is_op("%")) {
+      chain.link();
       const std::string op = cur().text;
       const int line = cur().line;
       next();
@@ -551,8 +571,10 @@ class Parser {
   }
 
   ExprPtr parse_pow() {
+    ChainScope chain(this);
     ExprPtr left = parse_unary(true);
     while (is_op("**")) {
+      chain.link();
       const int line = cur().line;
       next();
       left = binary(ExprKind::kBinary, std::move(left), parse_unary(true), line, "**");
@@ -642,7 +664,9 @@ class Parser {
   }
 
   ExprPtr parse_postfix(ExprPtr node) {
+    ChainScope chain(this);
     while (true) {
+      chain.link();
       if (is_op(".") || is_op("[")) {
         node = parse_subscript(std::move(node));
       } else if (is_op("(")) {
@@ -654,7 +678,9 @@ class Parser {
   }
 
   ExprPtr parse_filter_expr(ExprPtr node) {
+    ChainScope chain(this);
     while (true) {
+      chain.link();
       if (is_op("|")) {
         node = parse_filter(std::move(node), false);
       } else if (is_name("is")) {
@@ -768,7 +794,9 @@ class Parser {
   }
 
   ExprPtr parse_filter(ExprPtr node, bool start_inline) {
+    ChainScope chain(this);
     while (is_op("|") || start_inline) {
+      chain.link();
       if (!start_inline) next();
       start_inline = false;
       auto e = make(ExprKind::kFilter, cur().line);

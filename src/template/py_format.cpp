@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <functional>
 
+#include "template/builtins.h"
 #include "template/interpreter.h"
 #include "template/operators.h"
 #include "template/py_text.h"
@@ -17,6 +18,9 @@ namespace {
 
 std::string pad(const std::string& body, int64_t width, char32_t fill, char align,
                 size_t sign_len = 0) {
+  if (width > static_cast<int64_t>(kMaxValueBytes / 4)) {
+    throw TemplateError(ErrorKind::kLimit, "format width too large");
+  }
   const int64_t len = static_cast<int64_t>(utf8_length(body));
   if (width <= len) return body;
   const int64_t n = width - len;
@@ -39,10 +43,16 @@ std::string pad(const std::string& body, int64_t width, char32_t fill, char alig
   }
 }
 
-std::string c_format(const std::string& spec, double v) {
-  char buf[512];
-  std::snprintf(buf, sizeof(buf), spec.c_str(), v);
-  return buf;
+template <typename T>
+std::string c_format(const std::string& spec, T v) {
+  const int n = std::snprintf(nullptr, 0, spec.c_str(), v);
+  if (n < 0 || static_cast<size_t>(n) > kMaxValueBytes) {
+    throw TemplateError(ErrorKind::kLimit, "formatted number too large");
+  }
+  std::string out(static_cast<size_t>(n) + 1, '\0');
+  std::snprintf(out.data(), out.size(), spec.c_str(), v);
+  out.resize(static_cast<size_t>(n));
+  return out;
 }
 
 std::string group_digits(const std::string& digits, char sep) {
@@ -108,9 +118,7 @@ std::string percent_one(char conv, const Value& arg, const std::string& flags, i
       if (prec >= 0) f += "." + std::to_string(prec);
       f += "ll";
       f += c[0];
-      char buf[128];
-      std::snprintf(buf, sizeof(buf), f.c_str(), static_cast<long long>(v));
-      body = buf;
+      body = c_format(f, static_cast<long long>(v));
       break;
     }
     case 'e':
@@ -338,11 +346,11 @@ Value str_format(Interpreter& in, const Value& fmt_value, const CallArgs& args) 
                                auto_index - 1));
       }
       v = args.pos[auto_index - 1];
-    } else if (std::isdigit(static_cast<unsigned char>(first[0]))) {
+    } else if (first.find_first_not_of("0123456789") == std::string::npos) {
       if (auto_index > 0)
         type_error("cannot switch from automatic field numbering to manual field specification");
       manual = true;
-      const size_t k = std::stoul(first);
+      const size_t k = static_cast<size_t>(digits_value(first));
       if (k >= args.pos.size())
         type_error(fmt::format("Replacement index {} out of range for positional args tuple", k));
       v = args.pos[k];
@@ -369,7 +377,7 @@ Value str_format(Interpreter& in, const Value& fmt_value, const CallArgs& args) 
         std::string key = field.substr(p + 1, q - p - 1);
         const bool digits =
             !key.empty() && key.find_first_not_of("0123456789") == std::string::npos;
-        v = in.getitem(v, digits ? Value::integer(std::stoll(key)) : Value::string(key));
+        v = in.getitem(v, digits ? Value::integer(digits_value(key)) : Value::string(key));
         p = q + 1;
       }
     }

@@ -39,6 +39,16 @@ std::vector<std::optional<Value>> bind_args(const char* func, const CallArgs& ar
   return out;
 }
 
+int64_t digits_value(std::string_view digits) {
+  int64_t v = 0;
+  for (char c : digits) {
+    if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, c - '0', &v)) {
+      return INT64_MAX;
+    }
+  }
+  return v;
+}
+
 int64_t arg_int(const char* func, const Value& v) {
   if (v.kind == Kind::kInt) return v.i;
   if (v.kind == Kind::kBool) return v.b;

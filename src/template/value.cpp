@@ -121,13 +121,21 @@ void DictObj::set(const Value& key, Value value) {
 
 namespace {
 thread_local int nest_depth = 0;
+thread_local uint64_t nest_visits = 0;  // nodes visited by the current top-level operation
 constexpr int kMaxNest = 900;
+// Lists shared inside a value form a DAG that ==, repr and json.dumps walk as a tree.
+constexpr uint64_t kMaxVisits = 10'000'000;
 }  // namespace
 
 NestGuard::NestGuard() {
+  if (nest_depth == 0) nest_visits = 0;
   if (++nest_depth > kMaxNest) {
     --nest_depth;
     throw TemplateError(ErrorKind::kLimit, "maximum recursion depth exceeded in nested value");
+  }
+  if (++nest_visits > kMaxVisits) {
+    --nest_depth;
+    throw TemplateError(ErrorKind::kLimit, "value too large (more than 10 million nested items)");
   }
 }
 
@@ -198,11 +206,19 @@ std::string type_name(const Value& v) {
 
 namespace {
 
+// Shared lists can form a DAG whose printed form is exponentially large: bound it.
+void check_repr_size(size_t n) {
+  if (n > kMaxValueBytes) {
+    throw TemplateError(ErrorKind::kLimit, "value too large to convert to a string");
+  }
+}
+
 std::string join_repr(const std::vector<Value>& items) {
   std::string out;
   for (size_t k = 0; k < items.size(); ++k) {
     if (k) out += ", ";
     out += repr(items[k]);
+    check_repr_size(out.size());
   }
   return out;
 }
@@ -214,6 +230,7 @@ std::string dict_repr(const DictObj& d) {
     if (!first) out += ", ";
     first = false;
     out += repr(k) + ": " + repr(v);
+    check_repr_size(out.size());
   }
   return out + "}";
 }
@@ -298,6 +315,7 @@ bool py_eq(const Value& a, const Value& b) {
       return a.str() == b.str();
     case Kind::kList:
     case Kind::kTuple: {
+      if (a.obj == b.obj) return true;  // CPython compares identical items as equal first
       const auto& x = a.items();
       const auto& y = b.items();
       if (x.size() != y.size()) return false;

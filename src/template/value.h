@@ -150,6 +150,9 @@ struct CallableObj : Object {
   virtual std::string repr() const = 0;
 };
 
+// Largest string str()/repr()/json.dumps of one value may produce (memory guard).
+constexpr size_t kMaxValueBytes = size_t{64} << 20;
+
 // Bounds recursion over nested values (repr, ==, json) like Python's recursion limit.
 class NestGuard {
  public:

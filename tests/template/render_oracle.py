@@ -3,6 +3,7 @@
 chat-template environment, producing the expected outputs the C++ renderer is compared with.
 
 Usage: render_oracle.py CASES_FILE OUT_JSONL
+       render_oracle.py --chat SHARED_DIR CONVERSATIONS_JSON OUT_JSONL
 
 CASES_FILE holds cases separated by header lines "#### <name>" or "#### <name> | <json vars>".
 A case's template is the text after its header line up to the next header, without the one
@@ -87,9 +88,68 @@ def read_cases(path):
     return cases
 
 
+def load_chat_template(path, has_tools):
+    """The template transformers would use: tokenizer_config.json's chat_template (a string, or
+    named templates: "tool_use" when tools are passed, else "default") or a .jinja file."""
+    with open(path, encoding="utf-8") as f:
+        if not path.endswith(".json"):
+            return f.read()
+        template = json.load(f)["chat_template"]
+    if isinstance(template, str):
+        return template
+    named = {t["name"]: t["template"] for t in template}
+    if has_tools and "tool_use" in named:
+        return named["tool_use"]
+    return named["default"]
+
+
+def render_chat(shared_dir, conversations_path, out_path):
+    """Every conversation through every template, passing variables as apply_chat_template does:
+    messages, tools, documents=None, add_generation_prompt, the special tokens that are not
+    null, then the extra keyword arguments."""
+    env = make_environment()
+    compiled = {}  # template source -> compiled template (compiling dominates the run time)
+    with open(conversations_path, encoding="utf-8") as f:
+        spec = json.load(f)
+    with open(out_path, "w", encoding="utf-8") as out:
+        for tmpl in spec["templates"]:
+            path = f"{shared_dir}/tokenizers/{tmpl['source']}"
+            for conv in spec["conversations"]:
+                request = {
+                    "messages": conv["messages"],
+                    "tools": conv.get("tools"),
+                    "add_generation_prompt": conv.get("add_generation_prompt", False),
+                    "extra": conv.get("extra", {}),
+                    "bos_token": tmpl["bos_token"],
+                    "eos_token": tmpl["eos_token"],
+                    "now": CLOCK_TEXT,
+                }
+                special = {k: request[k] for k in ("bos_token", "eos_token") if request[k] is not None}
+                kwargs = copy.deepcopy(request["extra"])
+                rec = {"template": tmpl["name"], "source": tmpl["source"], "id": conv["id"],
+                       "request": request}
+                try:
+                    source = load_chat_template(path, request["tools"] is not None)
+                    if source not in compiled:
+                        compiled[source] = env.from_string(source)
+                    rec["rendered"] = compiled[source].render(
+                        messages=copy.deepcopy(request["messages"]),
+                        tools=copy.deepcopy(request["tools"]), documents=None,
+                        add_generation_prompt=request["add_generation_prompt"],
+                        **{**special, **kwargs})
+                except Exception as e:  # every failure is an expected outcome to compare
+                    rec["error"] = str(e)
+                    rec["error_type"] = type(e).__name__
+                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "--chat":
+        render_chat(sys.argv[2], sys.argv[3], sys.argv[4])
+        return
     if len(sys.argv) != 3:
-        sys.exit("usage: render_oracle.py CASES_FILE OUT_JSONL")
+        sys.exit("usage: render_oracle.py CASES_FILE OUT_JSONL\n"
+                 "       render_oracle.py --chat SHARED_DIR CONVERSATIONS_JSON OUT_JSONL")
     env = make_environment()
     names = set()
     with open(sys.argv[2], "w", encoding="utf-8") as out:
