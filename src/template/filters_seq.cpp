@@ -245,6 +245,7 @@ Value f_dictsort(Interpreter&, const Value& v, CallArgs& args) {
   const std::string by = a[1] ? arg_str("dictsort", *a[1]) : "key";
   if (by != "key" && by != "value") arg_error("You can only sort by either \"key\" or \"value\"");
   const bool reverse = a[2] && truthy(*a[2]);
+  check_defined(v);  // Undefined.items()
   if (v.kind != Kind::kDict)
     type_error(fmt::format("'{}' object has no attribute 'items'", type_name(v)));
   std::vector<std::pair<Value, Value>> entries = v.dict_obj().entries;

@@ -198,6 +198,7 @@ Value f_indent(Interpreter& in, const Value& v, CallArgs& args) {
     if (a[0]->kind == Kind::kString) {
       ind = a[0]->str();
     } else {
+      check_defined(*a[0]);  // " " * Undefined
       const int64_t w = arg_int("indent", *a[0]);
       in.check_size(static_cast<size_t>(std::max<int64_t>(w, 0)));
       ind = std::string(w > 0 ? static_cast<size_t>(w) : 0, ' ');
@@ -228,6 +229,7 @@ Value f_truncate(Interpreter&, const Value& v, CallArgs& args) {
   const bool killwords = a[1] && truthy(*a[1]);
   const std::string end = a[2] ? arg_str("truncate", *a[2]) : "...";
   const int64_t leeway = a[3] && !a[3]->is_none() ? arg_int("truncate", *a[3]) : 5;
+  if (v.is_undefined()) return v;  // len(Undefined) == 0: returned unchanged
   const std::string s = arg_str("truncate", v);
   const int64_t end_len = static_cast<int64_t>(utf8_length(end));
   if (length < end_len) type_error(fmt::format("expected length >= {}, got {}", end_len, length));
@@ -352,6 +354,7 @@ Value f_urlencode(Interpreter&, const Value& v, CallArgs& args) {
 
 Value f_xmlattr(Interpreter&, const Value& v, CallArgs& args) {
   auto a = bind_args("xmlattr", args, {"autospace"});
+  check_defined(v);  // Undefined.items()
   if (v.kind != Kind::kDict) type_error("xmlattr expects a mapping");
   std::string rv;
   for (const auto& [k, val] : v.dict_obj().entries) {
@@ -421,6 +424,7 @@ Value f_int(Interpreter&, const Value& v, CallArgs& args) {
   auto a = bind_args("int", args, {"default", "base"});
   const Value fallback = opt(a[0], Value::integer(0));
   const int64_t base = a[1] ? arg_int("int", *a[1]) : 10;
+  check_defined(v);  // Undefined.__int__ raises UndefinedError, which |int does not catch
   switch (v.kind) {
     case Kind::kInt:
       return v;
@@ -444,6 +448,7 @@ Value f_int(Interpreter&, const Value& v, CallArgs& args) {
 Value f_float(Interpreter&, const Value& v, CallArgs& args) {
   auto a = bind_args("float", args, {"default"});
   const Value fallback = opt(a[0], Value::real(0.0));
+  check_defined(v);  // Undefined.__float__ raises UndefinedError
   if (v.is_number()) return Value::real(to_double(v));
   if (v.kind == Kind::kString) {
     if (auto d = parse_py_float(v.str())) return Value::real(*d);
@@ -459,7 +464,6 @@ Value f_abs(Interpreter&, const Value& v, CallArgs& args) {
     if (i == INT64_MIN) type_error("integer overflow");
     return Value::integer(i < 0 ? -i : i);
   }
-  check_defined(v);
   type_error(fmt::format("bad operand type for abs(): '{}'", type_name(v)));
 }
 
@@ -470,7 +474,7 @@ Value f_round(Interpreter&, const Value& v, CallArgs& args) {
   if (method != "common" && method != "ceil" && method != "floor") {
     throw TemplateError(ErrorKind::kRuntime, "method must be common, ceil or floor");
   }
-  check_defined(v);
+  if (v.is_undefined() && method != "common") fail_undefined(v);  // Undefined * 10**precision
   if (!v.is_number()) {
     type_error(fmt::format("type {} doesn't define __round__ method", type_name(v)));
   }
@@ -491,6 +495,7 @@ Value f_filesizeformat(Interpreter&, const Value& v, CallArgs& args) {
   auto a = bind_args("filesizeformat", args, {"binary"});
   const bool binary = a[0] && truthy(*a[0]);
   double bytes;
+  check_defined(v);
   if (v.is_number()) {
     bytes = to_double(v);
   } else if (auto d = v.kind == Kind::kString ? parse_py_float(v.str()) : std::nullopt) {

@@ -113,12 +113,17 @@ std::string percent_one(char conv, const Value& arg, const std::string& flags, i
       const int64_t v = int_of(arg, c);
       std::string f = "%";
       for (char fl : flags) {
-        if (fl != '0' && fl != '-') f += fl;
+        if (fl != '0' && fl != '-' && fl != '#') f += fl;
       }
       if (prec >= 0) f += "." + std::to_string(prec);
       f += "ll";
       f += c[0];
       body = c_format(f, static_cast<long long>(v));
+      if (flags.find('#') != std::string::npos &&
+          c[0] != 'd') {  // Python: 0o / 0x / 0X, even for 0
+        const size_t at = !body.empty() && (body[0] == '-' || body[0] == '+' || body[0] == ' ');
+        body.insert(at, c[0] == 'o' ? "0o" : c[0] == 'x' ? "0x" : "0X");
+      }
       break;
     }
     case 'e':
@@ -140,6 +145,7 @@ std::string percent_one(char conv, const Value& arg, const std::string& flags, i
     default:
       throw TemplateError(ErrorKind::kType, fmt::format("unsupported format character '{}'", conv));
   }
+  if (!numeric && conv != 'c' && prec >= 0) body = body.substr(0, utf8_offset(body, prec));
   if (numeric && zero) {
     const size_t sign = !body.empty() && (body[0] == '-' || body[0] == '+' || body[0] == ' ');
     size_t prefix = sign;

@@ -52,7 +52,7 @@ int64_t digits_value(std::string_view digits) {
 int64_t arg_int(const char* func, const Value& v) {
   if (v.kind == Kind::kInt) return v.i;
   if (v.kind == Kind::kBool) return v.b;
-  check_defined(v);
+  // Python's C functions reject an Undefined like any other non-int (TypeError).
   throw TemplateError(ErrorKind::kType, fmt::format("{}: '{}' object cannot be interpreted as an "
                                                     "integer",
                                                     func, type_name(v)));
@@ -60,7 +60,6 @@ int64_t arg_int(const char* func, const Value& v) {
 
 std::string arg_str(const char* func, const Value& v) {
   if (v.kind == Kind::kString) return v.str();
-  check_defined(v);
   throw TemplateError(ErrorKind::kType,
                       fmt::format("{}: argument must be str, not {}", func, type_name(v)));
 }
