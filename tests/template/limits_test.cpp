@@ -21,7 +21,7 @@ std::string repeat(const std::string& s, int n) {
 ErrorKind kind_of_render(const std::string& source, const nlohmann::ordered_json& vars = {},
                          RenderOptions opts = {}) {
   try {
-    render(source, vars.is_null() ? nlohmann::ordered_json::object() : vars, opts);
+    render(source, vars, opts);  // (a null `vars` means no variables; no copy of deep input)
   } catch (const TemplateError& e) {
     return e.kind();
   }
