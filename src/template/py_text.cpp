@@ -129,8 +129,21 @@ bool pair_upper_odd(char32_t c) {
 
 }  // namespace
 
+namespace {
+// DŽ Dž dž, LJ Lj lj, NJ Nj nj, DZ Dz dz: upper, title and lower forms in groups of three.
+char32_t digraph_form(char32_t c, int form) {
+  const char32_t base = c >= 0x1f1 ? 0x1f1 : 0x1c4 + (c - 0x1c4) / 3 * 3;
+  return base + form;
+}
+bool is_digraph(char32_t c) { return in(c, 0x1c4, 0x1cc) || in(c, 0x1f1, 0x1f3); }
+bool is_titlecase_digraph(char32_t c) {
+  return c == 0x1c5 || c == 0x1c8 || c == 0x1cb || c == 0x1f2;
+}
+}  // namespace
+
 std::u32string upper_cp(char32_t c) {
   if (c < 0x80) return {(c >= 'a' && c <= 'z') ? c - 32 : c};
+  if (is_digraph(c)) return {digraph_form(c, 0)};
   if (c == 0xb5) return {0x39c};
   if (c == 0xdf) return U"SS";
   if (in(c, 0xe0, 0xfe) && c != 0xf7) return {c - 32};
@@ -156,6 +169,7 @@ std::u32string upper_cp(char32_t c) {
 
 std::u32string lower_cp(char32_t c) {
   if (c < 0x80) return {(c >= 'A' && c <= 'Z') ? c + 32 : c};
+  if (is_digraph(c)) return {digraph_form(c, 2)};
   if (in(c, 0xc0, 0xde) && c != 0xd7) return {c + 32};
   if (c == 0x130) return {0x69, 0x307};
   if (c == 0x178) return {0xff};
@@ -177,11 +191,13 @@ std::u32string lower_cp(char32_t c) {
 }
 
 bool py_iscased_upper(char32_t c) {
+  if (is_titlecase_digraph(c)) return false;
   auto l = lower_cp(c);
   return l.size() != 1 || l[0] != c;
 }
 
 bool py_iscased_lower(char32_t c) {
+  if (is_titlecase_digraph(c)) return false;
   if (c == 0xdf || c == 0xaa || c == 0xba) return c == 0xdf;
   auto u = upper_cp(c);
   return u.size() != 1 || u[0] != c;
@@ -238,7 +254,9 @@ bool py_isprintable(char32_t c) {
 
 namespace {
 
-bool is_cased(char32_t c) { return py_iscased_upper(c) || py_iscased_lower(c); }
+bool is_cased(char32_t c) {
+  return py_iscased_upper(c) || py_iscased_lower(c) || is_titlecase_digraph(c);
+}
 
 template <typename Fn>
 std::string map_cps(std::string_view s, Fn fn) {
@@ -256,49 +274,67 @@ std::string map_cps(std::string_view s, Fn fn) {
 
 std::string py_upper(std::string_view s) { return map_cps(s, upper_cp); }
 
+namespace {
+
+std::u32string title_cp(char32_t c) {
+  if (is_digraph(c)) return {digraph_form(c, 1)};
+  return c == 0xdf ? std::u32string(U"Ss") : upper_cp(c);
+}
+
+bool case_ignorable(char32_t c) {
+  return c == '\'' || c == '.' || c == ':' || c == 0x2019 || in(c, 0x300, 0x36f);
+}
+
+// Lower-cases cps[i], applying Unicode's Final_Sigma rule to capital sigma as CPython does.
+std::u32string lower_in_context(const std::u32string& cps, size_t i) {
+  if (cps[i] != 0x3a3) return lower_cp(cps[i]);
+  size_t b = i;
+  while (b > 0 && case_ignorable(cps[b - 1])) --b;
+  size_t a = i + 1;
+  while (a < cps.size() && case_ignorable(cps[a])) ++a;
+  const bool before = b > 0 && is_cased(cps[b - 1]);
+  const bool after = a < cps.size() && is_cased(cps[a]);
+  return {before && !after ? char32_t{0x3c2} : char32_t{0x3c3}};
+}
+
+}  // namespace
+
 std::string py_lower(std::string_view s) {
   if (is_ascii(s)) return map_cps(s, lower_cp);
   std::u32string cps = utf8_decode(s);
   std::string out;
-  for (size_t i = 0; i < cps.size(); ++i) {
-    if (cps[i] == 0x3a3) {  // Final_Sigma: a cased letter before, none after
-      bool before = i > 0 && is_cased(cps[i - 1]);
-      bool after = i + 1 < cps.size() && is_cased(cps[i + 1]);
-      append_utf8(out, before && !after ? 0x3c2 : 0x3c3);
-      continue;
-    }
-    out += utf8_encode(lower_cp(cps[i]));
-  }
+  for (size_t i = 0; i < cps.size(); ++i) out += utf8_encode(lower_in_context(cps, i));
   return out;
 }
 
 std::string py_swapcase(std::string_view s) {
-  return map_cps(s, [](char32_t c) {
-    if (py_iscased_upper(c)) return lower_cp(c);
-    if (py_iscased_lower(c)) return upper_cp(c);
-    return std::u32string{c};
-  });
+  std::u32string cps = utf8_decode(s);
+  std::string out;
+  for (size_t i = 0; i < cps.size(); ++i) {
+    const char32_t c = cps[i];
+    out += utf8_encode(py_iscased_upper(c)   ? lower_in_context(cps, i)
+                       : py_iscased_lower(c) ? upper_cp(c)
+                                             : std::u32string{c});
+  }
+  return out;
 }
-
-namespace {
-std::u32string title_cp(char32_t c) { return c == 0xdf ? std::u32string(U"Ss") : upper_cp(c); }
-}  // namespace
 
 std::string py_capitalize(std::string_view s) {
   std::u32string cps = utf8_decode(s);
   std::string out;
   for (size_t i = 0; i < cps.size(); ++i) {
-    out += utf8_encode(i == 0 ? title_cp(cps[i]) : lower_cp(cps[i]));
+    out += utf8_encode(i == 0 ? title_cp(cps[i]) : lower_in_context(cps, i));
   }
   return out;
 }
 
 std::string py_title(std::string_view s) {
+  std::u32string cps = utf8_decode(s);
   std::string out;
   bool prev_cased = false;
-  for (char32_t c : utf8_decode(s)) {
-    out += utf8_encode(prev_cased ? lower_cp(c) : title_cp(c));
-    prev_cased = is_cased(c);
+  for (size_t i = 0; i < cps.size(); ++i) {
+    out += utf8_encode(prev_cased ? lower_in_context(cps, i) : title_cp(cps[i]));
+    prev_cased = is_cased(cps[i]);
   }
   return out;
 }
