@@ -159,19 +159,9 @@ Value str_predicate(const std::string& name, const std::string& s) {
     if (cps.empty() || py_isdigit(cps[0])) return Value::boolean(false);
     return all_chars(s, [](char32_t c) { return c == '_' || py_isalpha(c) || py_isdigit(c); });
   }
-  bool any_cased = false, ok = true, prev_cased = false;
-  for (char32_t c : utf8_decode(s)) {
-    const bool up = py_iscased_upper(c), low = py_iscased_lower(c);
-    if (name == "islower" && up) ok = false;
-    if (name == "isupper" && low) ok = false;
-    if (name == "istitle") {
-      if (up && prev_cased) ok = false;
-      if (low && !prev_cased) ok = false;
-      prev_cased = up || low;
-    }
-    any_cased = any_cased || up || low;
-  }
-  return Value::boolean(ok && any_cased);
+  if (name == "islower") return Value::boolean(py_str_islower(s));
+  if (name == "isupper") return Value::boolean(py_str_isupper(s));
+  return Value::boolean(py_str_istitle(s));
 }
 
 // strip, split, splitlines, startswith/endswith, find/index, count.

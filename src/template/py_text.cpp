@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "template/unicode_case.h"
+
 namespace owl::tmpl {
 
 namespace {
@@ -113,95 +115,13 @@ bool py_isspace(char32_t c) {
 }
 
 namespace {
-
 bool in(char32_t c, char32_t lo, char32_t hi) { return c >= lo && c <= hi; }
-
-// Pair blocks where the upper case letter sits at an even (or odd) offset and the lower follows.
-bool pair_upper_even(char32_t c) {
-  return in(c, 0x100, 0x12f) || in(c, 0x132, 0x137) || in(c, 0x14a, 0x177) || in(c, 0x1de, 0x1ef) ||
-         in(c, 0x1f8, 0x21f) || in(c, 0x222, 0x233) || in(c, 0x3d8, 0x3ef) || in(c, 0x460, 0x481) ||
-         in(c, 0x48a, 0x4bf) || in(c, 0x4d0, 0x52f) || in(c, 0x1e00, 0x1e95) ||
-         in(c, 0x1ea0, 0x1eff);
-}
-bool pair_upper_odd(char32_t c) {
-  return in(c, 0x139, 0x148) || in(c, 0x179, 0x17e) || in(c, 0x1cd, 0x1dc) || in(c, 0x4c1, 0x4ce);
-}
-
 }  // namespace
 
-namespace {
-// DŽ Dž dž, LJ Lj lj, NJ Nj nj, DZ Dz dz: upper, title and lower forms in groups of three.
-char32_t digraph_form(char32_t c, int form) {
-  const char32_t base = c >= 0x1f1 ? 0x1f1 : 0x1c4 + (c - 0x1c4) / 3 * 3;
-  return base + form;
-}
-bool is_digraph(char32_t c) { return in(c, 0x1c4, 0x1cc) || in(c, 0x1f1, 0x1f3); }
-bool is_titlecase_digraph(char32_t c) {
-  return c == 0x1c5 || c == 0x1c8 || c == 0x1cb || c == 0x1f2;
-}
-}  // namespace
-
-std::u32string upper_cp(char32_t c) {
-  if (c < 0x80) return {(c >= 'a' && c <= 'z') ? c - 32 : c};
-  if (is_digraph(c)) return {digraph_form(c, 0)};
-  if (c == 0xb5) return {0x39c};
-  if (c == 0xdf) return U"SS";
-  if (in(c, 0xe0, 0xfe) && c != 0xf7) return {c - 32};
-  if (c == 0xff) return {0x178};
-  if (c == 0x131) return U"I";
-  if (c == 0x17f) return U"S";
-  if (pair_upper_even(c)) return {(c % 2 == 1) ? c - 1 : c};
-  if (pair_upper_odd(c)) return {(c % 2 == 0) ? c - 1 : c};
-  if (in(c, 0x3b1, 0x3c1) || in(c, 0x3c3, 0x3cb)) return {c - 32};
-  if (c == 0x3c2) return {0x3a3};
-  if (c == 0x3ac) return {0x386};
-  if (in(c, 0x3ad, 0x3af)) return {c - 37};
-  if (c == 0x3cc) return {0x38c};
-  if (in(c, 0x3cd, 0x3ce)) return {c - 63};
-  if (in(c, 0x430, 0x44f)) return {c - 32};
-  if (in(c, 0x450, 0x45f)) return {c - 80};
-  if (c == 0x4cf) return {0x4c0};
-  if (in(c, 0x561, 0x586)) return {c - 48};
-  if (in(c, 0xff41, 0xff5a)) return {c - 32};
-  if (in(c, 0x10428, 0x1044f)) return {c - 40};
-  return {c};
-}
-
-std::u32string lower_cp(char32_t c) {
-  if (c < 0x80) return {(c >= 'A' && c <= 'Z') ? c + 32 : c};
-  if (is_digraph(c)) return {digraph_form(c, 2)};
-  if (in(c, 0xc0, 0xde) && c != 0xd7) return {c + 32};
-  if (c == 0x130) return {0x69, 0x307};
-  if (c == 0x178) return {0xff};
-  if (c == 0x1e9e) return {0xdf};
-  if (pair_upper_even(c)) return {(c % 2 == 0) ? c + 1 : c};
-  if (pair_upper_odd(c)) return {(c % 2 == 1) ? c + 1 : c};
-  if (in(c, 0x391, 0x3a1) || in(c, 0x3a3, 0x3ab)) return {c + 32};
-  if (c == 0x386) return {0x3ac};
-  if (in(c, 0x388, 0x38a)) return {c + 37};
-  if (c == 0x38c) return {0x3cc};
-  if (in(c, 0x38e, 0x38f)) return {c + 63};
-  if (in(c, 0x410, 0x42f)) return {c + 32};
-  if (in(c, 0x400, 0x40f)) return {c + 80};
-  if (c == 0x4c0) return {0x4cf};
-  if (in(c, 0x531, 0x556)) return {c + 48};
-  if (in(c, 0xff21, 0xff3a)) return {c + 32};
-  if (in(c, 0x10400, 0x10427)) return {c + 40};
-  return {c};
-}
-
-bool py_iscased_upper(char32_t c) {
-  if (is_titlecase_digraph(c)) return false;
-  auto l = lower_cp(c);
-  return l.size() != 1 || l[0] != c;
-}
-
-bool py_iscased_lower(char32_t c) {
-  if (is_titlecase_digraph(c)) return false;
-  if (c == 0xdf || c == 0xaa || c == 0xba) return c == 0xdf;
-  auto u = upper_cp(c);
-  return u.size() != 1 || u[0] != c;
-}
+std::u32string upper_cp(char32_t c) { return unicode::to_upper(c); }
+std::u32string lower_cp(char32_t c) { return unicode::to_lower(c); }
+bool py_iscased_upper(char32_t c) { return unicode::is_upper(c); }
+bool py_iscased_lower(char32_t c) { return unicode::is_lower(c); }
 
 bool py_isalpha(char32_t c) {
   if (c < 0x80) return (c | 32) >= 'a' && (c | 32) <= 'z';
@@ -255,7 +175,7 @@ bool py_isprintable(char32_t c) {
 namespace {
 
 bool is_cased(char32_t c) {
-  return py_iscased_upper(c) || py_iscased_lower(c) || is_titlecase_digraph(c);
+  return unicode::is_upper(c) || unicode::is_lower(c) || unicode::is_title(c);
 }
 
 template <typename Fn>
@@ -276,10 +196,7 @@ std::string py_upper(std::string_view s) { return map_cps(s, upper_cp); }
 
 namespace {
 
-std::u32string title_cp(char32_t c) {
-  if (is_digraph(c)) return {digraph_form(c, 1)};
-  return c == 0xdf ? std::u32string(U"Ss") : upper_cp(c);
-}
+std::u32string title_cp(char32_t c) { return unicode::to_title(c); }
 
 bool case_ignorable(char32_t c) {
   return c == '\'' || c == '.' || c == ':' || c == 0x2019 || in(c, 0x300, 0x36f);
@@ -337,6 +254,42 @@ std::string py_title(std::string_view s) {
     prev_cased = is_cased(cps[i]);
   }
   return out;
+}
+
+// CPython's unicode_islower/isupper/istitle: titlecase letters count as upper for istitle and
+// fail both islower and isupper.
+bool py_str_islower(std::string_view s) {
+  bool cased = false;
+  for (char32_t c : utf8_decode(s)) {
+    if (unicode::is_upper(c) || unicode::is_title(c)) return false;
+    cased = cased || unicode::is_lower(c);
+  }
+  return cased;
+}
+
+bool py_str_isupper(std::string_view s) {
+  bool cased = false;
+  for (char32_t c : utf8_decode(s)) {
+    if (unicode::is_lower(c) || unicode::is_title(c)) return false;
+    cased = cased || unicode::is_upper(c);
+  }
+  return cased;
+}
+
+bool py_str_istitle(std::string_view s) {
+  bool cased = false, prev_cased = false;
+  for (char32_t c : utf8_decode(s)) {
+    if (unicode::is_upper(c) || unicode::is_title(c)) {
+      if (prev_cased) return false;
+      prev_cased = cased = true;
+    } else if (unicode::is_lower(c)) {
+      if (!prev_cased) return false;
+      prev_cased = cased = true;
+    } else {
+      prev_cased = false;
+    }
+  }
+  return cased;
 }
 
 std::string py_strip(std::string_view s, const std::optional<std::string>& chars, bool left,

@@ -111,18 +111,9 @@ bool t_escaped(Interpreter&, const Value& v, CallArgs&) {
   return v.kind == Kind::kString && v.markup;
 }
 
-// Python str.islower()/isupper(): at least one cased character and no cased one of the other case.
-bool case_test(const Value& v, bool want_lower) {
-  bool any = false;
-  for (char32_t c : utf8_decode(to_str(v))) {
-    const bool up = py_iscased_upper(c), low = py_iscased_lower(c);
-    if (want_lower ? up : low) return false;
-    any = any || (want_lower ? low : up);
-  }
-  return any;
-}
-bool t_lower(Interpreter&, const Value& v, CallArgs&) { return case_test(v, true); }
-bool t_upper(Interpreter&, const Value& v, CallArgs&) { return case_test(v, false); }
+// str(value).islower() / isupper()
+bool t_lower(Interpreter&, const Value& v, CallArgs&) { return py_str_islower(to_str(v)); }
+bool t_upper(Interpreter&, const Value& v, CallArgs&) { return py_str_isupper(to_str(v)); }
 
 // len() and __getitem__ both exist (str, list, tuple, dict, and Undefined's stubs).
 bool t_sequence(Interpreter&, const Value& v, CallArgs&) {

@@ -5,7 +5,8 @@ chat-template environment, producing the expected outputs the C++ renderer is co
 Usage: render_oracle.py CASES_FILE OUT_JSONL
        render_oracle.py --chat SHARED_DIR CONVERSATIONS_JSON OUT_JSONL
 
-CASES_FILE holds cases separated by header lines "#### <name>" or "#### <name> | <json vars>".
+CASES_FILE holds cases separated by header lines "#### <name>" or "#### <name> | <json vars>"
+(or "| @<python expression>" for variables too long to write out, e.g. every letter of a script).
 A case's template is the text after its header line up to the next header, without the one
 newline that precedes that header (a blank line before the header keeps a trailing newline).
 Each output line is {"name", "template", "vars", "rendered"} or, when rendering raised,
@@ -79,7 +80,12 @@ def read_cases(path):
                 cases.append((current[0], current[1], "\n".join(body)))
             header = line[5:]
             name, _, vars_text = header.partition(" | ")
-            current = (name.strip(), json.loads(vars_text) if vars_text.strip() else {})
+            vars_text = vars_text.strip()
+            if vars_text.startswith("@"):  # variables computed by a Python expression
+                variables = eval(vars_text[1:], {"chr": chr, "range": range})  # noqa: S307
+            else:
+                variables = json.loads(vars_text) if vars_text else {}
+            current = (name.strip(), variables)
             body = []
         elif current is not None:
             body.append(line)

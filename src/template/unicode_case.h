@@ -1,0 +1,41 @@
+// Unicode case mappings and case properties as CPython's str methods apply them (tables in the
+// generated unicode_case_data.cpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace owl::tmpl::unicode {
+
+struct CaseRun {  // code points lo..hi (every `stride`-th) map to c + delta
+  char32_t lo, hi;
+  int32_t delta;
+  uint8_t stride;
+};
+struct SpecialCase {  // a code point whose mapping is several code points
+  char32_t cp;
+  const char32_t* text;
+};
+struct CodeRange {
+  char32_t lo, hi;
+};
+
+extern const CaseRun kLowerRuns[], kUpperRuns[], kTitleRuns[];
+extern const size_t kLowerRunsSize, kUpperRunsSize, kTitleRunsSize;
+extern const SpecialCase kSpecialLower[], kSpecialUpper[], kSpecialTitle[];
+extern const size_t kSpecialLowerSize, kSpecialUpperSize, kSpecialTitleSize;
+extern const CodeRange kUpperExtra[], kLowerExtra[], kTitlecase[];
+extern const size_t kUpperExtraSize, kLowerExtraSize, kTitlecaseSize;
+
+// Full mappings of one code point (str.lower() / upper() / title() of a 1-character string),
+// without the context-dependent Final_Sigma rule.
+std::u32string to_lower(char32_t c);
+std::u32string to_upper(char32_t c);
+std::u32string to_title(char32_t c);
+
+bool is_upper(char32_t c);  // "A".isupper()
+bool is_lower(char32_t c);  // "a".islower()
+bool is_title(char32_t c);  // general category Lt (e.g. U+01C5)
+
+}  // namespace owl::tmpl::unicode
