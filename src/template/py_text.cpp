@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "template/unicode_case.h"
+#include "template/unicode_db.h"
 
 namespace owl::tmpl {
 
@@ -123,54 +123,11 @@ std::u32string lower_cp(char32_t c) { return unicode::to_lower(c); }
 bool py_iscased_upper(char32_t c) { return unicode::is_upper(c); }
 bool py_iscased_lower(char32_t c) { return unicode::is_lower(c); }
 
-bool py_isalpha(char32_t c) {
-  if (c < 0x80) return (c | 32) >= 'a' && (c | 32) <= 'z';
-  if (py_iscased_upper(c) || py_iscased_lower(c)) return true;
-  return c == 0xaa || c == 0xba || in(c, 0xc0, 0xd6) || in(c, 0xd8, 0xf6) || in(c, 0xf8, 0x2c1) ||
-         in(c, 0x2c6, 0x2d1) || in(c, 0x370, 0x373) ||
-         (in(c, 0x386, 0x3ff) && c != 0x387 && c != 0x38b && c != 0x38d && c != 0x3a2 &&
-          c != 0x3f6) ||
-         in(c, 0x400, 0x481) || in(c, 0x48a, 0x52f) || in(c, 0x531, 0x556) || in(c, 0x561, 0x587) ||
-         in(c, 0x5d0, 0x5ea) || in(c, 0x620, 0x64a) || in(c, 0x671, 0x6d3) || in(c, 0x904, 0x939) ||
-         in(c, 0x958, 0x961) || in(c, 0xe01, 0xe30) || in(c, 0xe40, 0xe46) ||
-         in(c, 0x10a0, 0x10ff) || in(c, 0x1100, 0x11ff) || in(c, 0x1e00, 0x1fbc) ||
-         in(c, 0x3041, 0x3096) || in(c, 0x309d, 0x309f) || in(c, 0x30a1, 0x30fa) ||
-         in(c, 0x30fc, 0x30ff) || in(c, 0x3131, 0x318e) || in(c, 0x3400, 0x4dbf) ||
-         in(c, 0x4e00, 0x9fff) || in(c, 0xac00, 0xd7a3) || in(c, 0xf900, 0xfaff) ||
-         in(c, 0xff66, 0xff9d) || in(c, 0x20000, 0x3134a);
-}
-
-bool py_isdecimal(char32_t c) {
-  return in(c, '0', '9') || in(c, 0x660, 0x669) || in(c, 0x6f0, 0x6f9) || in(c, 0x966, 0x96f) ||
-         in(c, 0x9e6, 0x9ef) || in(c, 0xe50, 0xe59) || in(c, 0xff10, 0xff19);
-}
-
-bool py_isdigit(char32_t c) {
-  return py_isdecimal(c) || c == 0xb2 || c == 0xb3 || c == 0xb9 || c == 0x2070 ||
-         in(c, 0x2074, 0x2079) || in(c, 0x2080, 0x2089) || in(c, 0x2460, 0x2468);
-}
-
-bool py_isnumeric(char32_t c) {
-  static const char32_t kCjk[] = {0x3007, 0x4e00, 0x4e8c, 0x4e09, 0x56db, 0x4e94, 0x516d, 0x4e03,
-                                  0x516b, 0x4e5d, 0x5341, 0x767e, 0x5343, 0x4e07, 0x5104, 0x96f6};
-  if (py_isdigit(c) || in(c, 0xbc, 0xbe) || in(c, 0x2150, 0x218b)) return true;
-  for (char32_t k : kCjk) {
-    if (c == k) return true;
-  }
-  return false;
-}
-
-bool py_isprintable(char32_t c) {
-  if (c < 0x20 || in(c, 0x7f, 0xa0)) return false;
-  if (c == 0xad || c == 0x1680 || in(c, 0x2000, 0x200f) || in(c, 0x2028, 0x202f) ||
-      in(c, 0x205f, 0x2064) || in(c, 0x2066, 0x206f) || c == 0x3000 || c == 0xfeff ||
-      in(c, 0xfff9, 0xfffb) || c == 0xfffe || c == 0xffff || in(c, 0xd800, 0xf8ff) ||
-      in(c, 0xfdd0, 0xfdef) || in(c, 0x600, 0x605) || c == 0x61c || c == 0x6dd || c == 0x70f ||
-      c == 0x180e || in(c, 0xe0000, 0xe0fff) || c >= 0xf0000) {
-    return false;
-  }
-  return true;
-}
+bool py_isalpha(char32_t c) { return unicode::is_alpha(c); }
+bool py_isdecimal(char32_t c) { return unicode::is_decimal(c); }
+bool py_isdigit(char32_t c) { return unicode::is_digit(c); }
+bool py_isnumeric(char32_t c) { return unicode::is_numeric(c); }
+bool py_isprintable(char32_t c) { return unicode::is_printable(c); }
 
 namespace {
 

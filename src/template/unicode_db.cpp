@@ -1,5 +1,5 @@
-// Lookups in the generated case tables (binary search over sorted runs and ranges).
-#include "template/unicode_case.h"
+// Lookups in the generated Unicode tables (binary search over sorted runs and ranges).
+#include "template/unicode_db.h"
 
 #include <algorithm>
 
@@ -80,6 +80,31 @@ bool is_lower(char32_t c) {
   return find_special(kSpecialUpper, kSpecialUpperSize, c) != nullptr ||
          find_run(kUpperRuns, kUpperRunsSize, c) != nullptr ||
          in_ranges(kLowerExtra, kLowerExtraSize, c);
+}
+
+bool is_alpha(char32_t c) {
+  if (c < 0x80) return (c | 32) >= 'a' && (c | 32) <= 'z';
+  return in_ranges(kAlpha, kAlphaSize, c);
+}
+
+bool is_decimal(char32_t c) {
+  if (c < 0x80) return c >= '0' && c <= '9';
+  return in_ranges(kDecimal, kDecimalSize, c);
+}
+
+bool is_digit(char32_t c) {
+  if (c < 0x80) return c >= '0' && c <= '9';
+  return in_ranges(kDigit, kDigitSize, c);
+}
+
+bool is_numeric(char32_t c) {
+  if (c < 0x80) return c >= '0' && c <= '9';
+  return in_ranges(kNumeric, kNumericSize, c);
+}
+
+bool is_printable(char32_t c) {
+  if (c < 0x80) return c >= 0x20 && c < 0x7f;
+  return in_ranges(kPrintable, kPrintableSize, c);
 }
 
 }  // namespace owl::tmpl::unicode
