@@ -114,9 +114,6 @@ bool py_isspace(char32_t c) {
          c == 0x205f || c == 0x3000;
 }
 
-namespace {
-bool in(char32_t c, char32_t lo, char32_t hi) { return c >= lo && c <= hi; }
-}  // namespace
 
 std::u32string upper_cp(char32_t c) { return unicode::to_upper(c); }
 std::u32string lower_cp(char32_t c) { return unicode::to_lower(c); }
@@ -155,17 +152,13 @@ namespace {
 
 std::u32string title_cp(char32_t c) { return unicode::to_title(c); }
 
-bool case_ignorable(char32_t c) {
-  return c == '\'' || c == '.' || c == ':' || c == 0x2019 || in(c, 0x300, 0x36f);
-}
-
 // Lower-cases cps[i], applying Unicode's Final_Sigma rule to capital sigma as CPython does.
 std::u32string lower_in_context(const std::u32string& cps, size_t i) {
   if (cps[i] != 0x3a3) return lower_cp(cps[i]);
   size_t b = i;
-  while (b > 0 && case_ignorable(cps[b - 1])) --b;
+  while (b > 0 && unicode::is_case_ignorable(cps[b - 1])) --b;
   size_t a = i + 1;
-  while (a < cps.size() && case_ignorable(cps[a])) ++a;
+  while (a < cps.size() && unicode::is_case_ignorable(cps[a])) ++a;
   const bool before = b > 0 && is_cased(cps[b - 1]);
   const bool after = a < cps.size() && is_cased(cps[a]);
   return {before && !after ? char32_t{0x3c2} : char32_t{0x3c3}};

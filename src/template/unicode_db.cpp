@@ -82,6 +82,8 @@ bool is_lower(char32_t c) {
          in_ranges(kLowerExtra, kLowerExtraSize, c);
 }
 
+bool is_case_ignorable(char32_t c) { return in_ranges(kCaseIgnorable, kCaseIgnorableSize, c); }
+
 bool is_alpha(char32_t c) {
   if (c < 0x80) return (c | 32) >= 'a' && (c | 32) <= 'z';
   return in_ranges(kAlpha, kAlphaSize, c);

@@ -28,6 +28,8 @@ extern const SpecialCase kSpecialLower[], kSpecialUpper[], kSpecialTitle[];
 extern const size_t kSpecialLowerSize, kSpecialUpperSize, kSpecialTitleSize;
 extern const CodeRange kUpperExtra[], kLowerExtra[], kTitlecase[];
 extern const size_t kUpperExtraSize, kLowerExtraSize, kTitlecaseSize;
+extern const CodeRange kCaseIgnorable[];
+extern const size_t kCaseIgnorableSize;
 extern const CodeRange kAlpha[], kDecimal[], kDigit[], kNumeric[], kPrintable[];
 extern const size_t kAlphaSize, kDecimalSize, kDigitSize, kNumericSize, kPrintableSize;
 
@@ -41,10 +43,11 @@ bool is_upper(char32_t c);  // "A".isupper()
 bool is_lower(char32_t c);  // "a".islower()
 bool is_title(char32_t c);  // general category Lt (e.g. U+01C5)
 
-bool is_alpha(char32_t c);      // "x".isalpha()
-bool is_decimal(char32_t c);    // "x".isdecimal()
-bool is_digit(char32_t c);      // "x".isdigit()
-bool is_numeric(char32_t c);    // "x".isnumeric()
-bool is_printable(char32_t c);  // "x".isprintable(): what repr() leaves unescaped
+bool is_case_ignorable(char32_t c);  // skipped by the Final_Sigma context test
+bool is_alpha(char32_t c);           // "x".isalpha()
+bool is_decimal(char32_t c);         // "x".isdecimal()
+bool is_digit(char32_t c);           // "x".isdigit()
+bool is_numeric(char32_t c);         // "x".isnumeric()
+bool is_printable(char32_t c);       // "x".isprintable(): what repr() leaves unescaped
 
 }  // namespace owl::tmpl::unicode
