@@ -120,6 +120,9 @@ class Dumper {
         dump_string(out_, v.str(), o_.ensure_ascii);
         return;
       case Kind::kList:
+        if (v.list_obj().view) break;  // range and dict views are not JSON serializable
+        dump_list(v.items(), level);
+        return;
       case Kind::kTuple:
         dump_list(v.items(), level);
         return;
@@ -127,8 +130,9 @@ class Dumper {
         dump_dict(v.dict_obj(), level);
         return;
       default:
-        type_error(fmt::format("Object of type {} is not JSON serializable", type_name(v)));
+        break;
     }
+    type_error(fmt::format("Object of type {} is not JSON serializable", type_name(v)));
   }
 
  private:

@@ -67,7 +67,8 @@ Value add(Interpreter& in, const Value& a, const Value& b) {
     in.check_size(s.size());
     return Value::string(std::move(s), a.markup || b.markup);
   }
-  if ((a.kind == Kind::kList || a.kind == Kind::kTuple) && a.kind == b.kind) {
+  if ((a.kind == Kind::kList || a.kind == Kind::kTuple) && a.kind == b.kind &&
+      type_name(a) == type_name(b) && (a.kind == Kind::kTuple || !a.list_obj().view)) {
     in.check_size((a.items().size() + b.items().size()) * sizeof(Value));
     std::vector<Value> items = a.items();
     items.insert(items.end(), b.items().begin(), b.items().end());

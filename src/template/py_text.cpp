@@ -114,7 +114,6 @@ bool py_isspace(char32_t c) {
          c == 0x205f || c == 0x3000;
 }
 
-
 std::u32string upper_cp(char32_t c) { return unicode::to_upper(c); }
 std::u32string lower_cp(char32_t c) { return unicode::to_lower(c); }
 bool py_iscased_upper(char32_t c) { return unicode::is_upper(c); }

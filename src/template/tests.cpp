@@ -117,6 +117,7 @@ bool t_upper(Interpreter&, const Value& v, CallArgs&) { return py_str_isupper(to
 
 // len() and __getitem__ both exist (str, list, tuple, dict, and Undefined's stubs).
 bool t_sequence(Interpreter&, const Value& v, CallArgs&) {
+  if (v.kind == Kind::kList && v.list_obj().view) return type_name(v) == "range";  // no views
   return v.kind == Kind::kString || v.is_sequence() || v.kind == Kind::kDict || v.is_undefined();
 }
 bool t_iterable(Interpreter&, const Value& v, CallArgs&) {

@@ -187,7 +187,7 @@ std::string type_name(const Value& v) {
     case Kind::kString:
       return v.markup ? "Markup" : "str";
     case Kind::kList:
-      return "list";
+      return v.list_obj().view ? v.list_obj().view : "list";
     case Kind::kTuple:
       return "tuple";
     case Kind::kDict:
@@ -253,6 +253,11 @@ std::string to_str(const Value& v) {
     case Kind::kString:
       return v.str();
     case Kind::kList:
+      if (v.list_obj().view && std::string_view(v.list_obj().view) == "range") {
+        const int64_t* r = v.list_obj().range_args;
+        return r[2] == 1 ? fmt::format("range({}, {})", r[0], r[1])
+                         : fmt::format("range({}, {}, {})", r[0], r[1], r[2]);
+      }
       if (v.list_obj().view)
         return std::string(v.list_obj().view) + "([" + join_repr(v.items()) + "])";
       return "[" + join_repr(v.items()) + "]";
@@ -316,6 +321,7 @@ bool py_eq(const Value& a, const Value& b) {
     case Kind::kList:
     case Kind::kTuple: {
       if (a.obj == b.obj) return true;  // CPython compares identical items as equal first
+      if (a.kind == Kind::kList && type_name(a) != type_name(b)) return false;  // list vs range
       const auto& x = a.items();
       const auto& y = b.items();
       if (x.size() != y.size()) return false;

@@ -107,9 +107,12 @@ struct Value {
 // Python list / tuple storage. Lists are shared by reference like Python's (list.pop mutates).
 struct ListObj : Object {
   std::vector<Value> items;
-  size_t consumed = 0;         // kIterator: how many items next() has already taken
-  bool group_tuple = false;    // |groupby's (grouper, list) named tuple
-  const char* view = nullptr;  // "dict_items"/"dict_keys"/"dict_values": how str() prints it
+  size_t consumed = 0;       // kIterator: how many items next() has already taken
+  bool group_tuple = false;  // |groupby's (grouper, list) named tuple
+  // Python type when this is not a plain list: "dict_items", "dict_keys", "dict_values" (views)
+  // or "range"; such values print, compare and serialise like those types.
+  const char* view = nullptr;
+  int64_t range_args[3] = {0, 0, 1};  // start, stop, step of a "range"
 };
 
 // Insertion-ordered dict with Python key equality (1 == 1.0 == True); also a Namespace's storage.

@@ -88,8 +88,7 @@ TEST_P(OracleTest, MatchesPythonJinja2) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, OracleTest,
                          ::testing::Values("whitespace", "expressions", "values", "filters",
-                                           "statements", "errors", "chat", "edge",
-                                           "unicode"));
+                                           "statements", "errors", "chat", "edge", "unicode"));
 
 }  // namespace
 }  // namespace owl::tmpl
