@@ -322,6 +322,10 @@ Value Interpreter::eval(const Expr& e, const ScopePtr& scope) {
     case ExprKind::kNot:
       return Value::boolean(!truthy(eval(*e.a, scope)));
     case ExprKind::kBinary: {
+      if (e.negated_base_quirk) {
+        Value b = eval(*e.b, scope);
+        return negate(binary_op(*this, "**", e.a->a->value, b));
+      }
       Value a = eval(*e.a, scope);
       Value b = eval(*e.b, scope);
       return binary_op(*this, e.name, a, b);

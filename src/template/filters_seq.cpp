@@ -118,6 +118,9 @@ Value f_items(Interpreter&, const Value& v, CallArgs& args) {
 Value f_reverse(Interpreter&, const Value& v, CallArgs& args) {
   no_extra("reverse", args);
   if (v.kind == Kind::kString) return slice_value(v, std::nullopt, std::nullopt, -1);
+  const bool iterable =
+      v.is_sequence() || v.is_undefined() || v.kind == Kind::kDict || v.kind == Kind::kIterator;
+  if (!iterable) arg_error("argument must be iterable");
   std::vector<Value> items = iterate(v);
   std::reverse(items.begin(), items.end());
   // reversed() of a sequence is an iterator; a generator falls back to a reversed list.

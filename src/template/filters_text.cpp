@@ -223,17 +223,23 @@ Value f_indent(Interpreter& in, const Value& v, CallArgs& args) {
   return Value::string(std::move(rv), v.markup);
 }
 
-Value f_truncate(Interpreter&, const Value& v, CallArgs& args) {
+Value f_truncate(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("truncate", args, {"length", "killwords", "end", "leeway"});
   const int64_t length = a[0] ? arg_int("truncate", *a[0]) : 255;
   const bool killwords = a[1] && truthy(*a[1]);
   const std::string end = a[2] ? arg_str("truncate", *a[2]) : "...";
   const int64_t leeway = a[3] && !a[3]->is_none() ? arg_int("truncate", *a[3]) : 5;
-  if (v.is_undefined()) return v;  // len(Undefined) == 0: returned unchanged
-  const std::string s = arg_str("truncate", v);
   const int64_t end_len = static_cast<int64_t>(utf8_length(end));
   if (length < end_len) type_error(fmt::format("expected length >= {}, got {}", end_len, length));
   if (leeway < 0) type_error(fmt::format("expected leeway >= 0, got {}", leeway));
+  if (v.kind != Kind::kString) {
+    // len(s) decides; a short sequence comes back unchanged, a long one fails to concatenate.
+    CallArgs none;
+    if (f_length(in, v, none).i <= length + leeway) return v;
+    type_error(
+        fmt::format("can only concatenate {} (not \"str\") to {}", type_name(v), type_name(v)));
+  }
+  const std::string s = v.str();
   if (static_cast<int64_t>(utf8_length(s)) <= length + leeway) return v;
   std::string head = s.substr(0, utf8_offset(s, length - end_len));
   if (killwords) return Value::string(head + end, v.markup);

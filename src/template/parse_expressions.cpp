@@ -126,7 +126,11 @@ ExprPtr Parser::parse_pow() {
     chain.link();
     const int line = cur().line;
     next();
-    left = binary(ExprKind::kBinary, std::move(left), parse_unary(true), line, "**");
+    ExprPtr right = parse_unary(true);
+    const bool quirk = left->kind == ExprKind::kNeg && left->a->kind == ExprKind::kConst &&
+                       left->a->value.is_number() && right->kind != ExprKind::kConst;
+    left = binary(ExprKind::kBinary, std::move(left), std::move(right), line, "**");
+    left->negated_base_quirk = quirk;
   }
   return left;
 }

@@ -4,6 +4,7 @@ chat-template environment, producing the expected outputs the C++ renderer is co
 
 Usage: render_oracle.py CASES_FILE OUT_JSONL
        render_oracle.py --chat SHARED_DIR CONVERSATIONS_JSON OUT_JSONL
+       render_oracle.py --random COUNT SEED OUT_JSONL
 
 CASES_FILE holds cases separated by header lines "#### <name>" or "#### <name> | <json vars>"
 (or "| @<python expression>" for variables too long to write out, e.g. every letter of a script).
@@ -14,6 +15,7 @@ Each output line is {"name", "template", "vars", "rendered"} or, when rendering 
 """
 import copy
 import json
+import random
 import sys
 from datetime import datetime
 
@@ -149,17 +151,75 @@ def render_chat(shared_dir, conversations_path, out_path):
                 out.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 
-def main():
-    if len(sys.argv) == 5 and sys.argv[1] == "--chat":
-        render_chat(sys.argv[2], sys.argv[3], sys.argv[4])
-        return
-    if len(sys.argv) != 3:
-        sys.exit("usage: render_oracle.py CASES_FILE OUT_JSONL\n"
-                 "       render_oracle.py --chat SHARED_DIR CONVERSATIONS_JSON OUT_JSONL")
+# ---- random expressions (differential testing) ------------------------------------------------
+
+RANDOM_VARS = {"s": "Hello, World", "t": "  a b  ", "e": "", "n": 7, "z": 0, "f": 2.5,
+               "l": [3, 1, 2], "w": ["b", "A", "c", "a"], "d": {"k": "v", "n": 2, "b": [1]},
+               "m": [{"role": "user", "c": "x"}, {"role": "system", "c": "y"}], "b": True,
+               "nn": None, "u8": "é中😀"}
+ATOMS = ["0", "1", "-3", "42", "0.5", "2.0", "-0.25", "1e-3", "'a'", "'Hello World'", "''",
+         "' x '", "'é'", "'a,b'", "none", "true", "false", "[1, 2, 3]", "['x', 'y']", "[]",
+         "{'k': 1}", "(1, 'a')", "s", "t", "e", "n", "z", "f", "l", "w", "d", "m", "b", "nn",
+         "u8", "undefined_name", "d.k", "m[0]", "l[-1]", "s[1:4]"]
+FILTERS = ["length", "string", "upper", "lower", "trim", "first", "last", "list", "sort",
+           "unique|list", "reverse|list", "join(',')", "default('d')", "int", "float", "abs",
+           "round", "tojson", "capitalize", "title", "count", "sum", "min", "max",
+           "replace('a', 'b')", "center(7)", "indent(2)", "wordcount", "items|list",
+           "dictsort", "select|list", "reject('none')|list", "map('string')|list",
+           "batch(2)|list", "truncate(5, true)", "e", "safe", "string|length",
+           "selectattr('role', 'eq', 'user')|list", "map(attribute='c')|list", "tojson(indent=1)",
+           "sort(reverse=true)", "join", "float|round(1)"]
+TESTS = ["defined", "undefined", "none", "string", "number", "mapping", "iterable", "sequence",
+         "odd", "even", "divisibleby(3)", "lower", "upper", "in([1, 'a', 2.0])", "integer",
+         "float", "true", "false", "boolean", "sameas(none)", "eq(1)", "gt(0)"]
+METHODS = ["upper()", "split()", "split(',')", "strip()", "startswith('H')", "replace('l', 'L')",
+           "get('k')", "get('x', 0)", "count('l')", "find('o')", "title()", "items()|list",
+           "keys()|list", "index(1)", "lstrip(' H')", "endswith(('d', 'x'))", "rsplit(' ', 1)",
+           "capitalize()", "format(1, 2)", "isdigit()", "zfill(4)", "join(['p', 'q'])"]
+BINOPS = ["+", "-", "*", "/", "//", "%", "**", "~", "and", "or", "==", "!=", "<", "<=", ">",
+          ">=", "in", "not in"]
+
+
+def random_expr(rng, depth):
+    if depth <= 0 or rng.random() < 0.25:
+        return rng.choice(ATOMS)
+    r = rng.random()
+    sub = lambda: random_expr(rng, depth - 1)  # noqa: E731
+    if r < 0.3:
+        return f"({sub()} {rng.choice(BINOPS)} {sub()})"
+    if r < 0.5:
+        return f"({sub()}|{rng.choice(FILTERS)})"
+    if r < 0.6:
+        return f"({sub()} is {'not ' if rng.random() < 0.3 else ''}{rng.choice(TESTS)})"
+    if r < 0.7:
+        return f"{rng.choice(ATOMS)}.{rng.choice(METHODS)}"
+    if r < 0.78:
+        return f"({sub()} if {sub()} else {sub()})"
+    if r < 0.86:
+        return f"({'-' if rng.random() < 0.5 else 'not '}{sub()})"
+    if r < 0.93:
+        return f"[{sub()}, {sub()}][{rng.choice(['0', '-1', '1:', '::-1'])}]"
+    return f"{{'k': {sub()}}}['k']"
+
+
+def random_cases(count, seed):
+    rng = random.Random(seed)
+    cases = []
+    for i in range(count):
+        expr = random_expr(rng, 3)
+        if rng.random() < 0.2:
+            source = f"{{% for x in {expr} %}}[{{{{ x }}}}]{{% else %}}empty{{% endfor %}}"
+        else:
+            source = f"{{{{ {expr} }}}}"
+        cases.append((f"random_{seed}_{i}", RANDOM_VARS, source))
+    return cases
+
+
+def render_cases(cases, out_path):
     env = make_environment()
     names = set()
-    with open(sys.argv[2], "w", encoding="utf-8") as out:
-        for name, variables, source in read_cases(sys.argv[1]):
+    with open(out_path, "w", encoding="utf-8") as out:
+        for name, variables, source in cases:
             if name in names:
                 sys.exit(f"duplicate case name {name!r}")
             names.add(name)
@@ -171,6 +231,19 @@ def main():
                 rec["error"] = str(e)
                 rec["error_type"] = type(e).__name__
             out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "--random":
+        render_cases(random_cases(int(sys.argv[2]), int(sys.argv[3])), sys.argv[4])
+        return
+    if len(sys.argv) == 5 and sys.argv[1] == "--chat":
+        render_chat(sys.argv[2], sys.argv[3], sys.argv[4])
+        return
+    if len(sys.argv) != 3:
+        sys.exit("usage: render_oracle.py CASES_FILE OUT_JSONL\n"
+                 "       render_oracle.py --chat SHARED_DIR CONVERSATIONS_JSON OUT_JSONL")
+    render_cases(read_cases(sys.argv[1]), sys.argv[2])
 
 
 if __name__ == "__main__":
