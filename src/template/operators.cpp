@@ -170,6 +170,9 @@ std::string escape_value(const Value& v) {
 
 Value binary_op(Interpreter& in, const std::string& op, const Value& a, const Value& b) {
   check_defined(a);
+  // str % Undefined is fine in Python when no conversion touches it (Undefined looks like a
+  // mapping there); the conversions that do raise UndefinedError themselves.
+  if (op == "%" && a.kind == Kind::kString) return percent_format(in, a, b);
   check_defined(b);
   if (op == "+") return add(in, a, b);
   if (op == "*") {

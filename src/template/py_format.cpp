@@ -65,6 +65,7 @@ std::string group_digits(const std::string& digits, char sep) {
 }
 
 int64_t int_of(const Value& v, const char* conv) {
+  check_defined(v);  // Undefined.__int__ raises UndefinedError
   if (v.kind == Kind::kInt) return v.i;
   if (v.kind == Kind::kBool) return v.b;
   if (v.kind == Kind::kFloat && conv[0] != 'x' && conv[0] != 'X' && conv[0] != 'o') {
@@ -132,6 +133,7 @@ std::string percent_one(char conv, const Value& arg, const std::string& flags, i
     case 'g':
     case 'G': {
       numeric = true;
+      check_defined(arg);  // Undefined.__float__
       if (!arg.is_number()) type_error(fmt::format("must be real number, not {}", type_name(arg)));
       std::string f = "%";
       for (char fl : flags) {
@@ -169,7 +171,10 @@ Value percent_format(Interpreter& in, const Value& fmt_value, const Value& args)
     if (args.kind == Kind::kDict) mapping = &args.dict_obj();
     pos.push_back(args);
   }
-  const bool single_mapping_like = args.kind == Kind::kDict || args.kind == Kind::kList;
+  // CPython treats any non-tuple argument with __getitem__ as a mapping: no "not all arguments
+  // converted" error for it.
+  const bool single_mapping_like =
+      args.kind == Kind::kDict || args.kind == Kind::kList || args.kind == Kind::kUndefined;
   size_t next = 0;
   auto take = [&]() -> Value {
     if (next >= pos.size()) type_error("not enough arguments for format string");
@@ -187,6 +192,7 @@ Value percent_format(Interpreter& in, const Value& fmt_value, const Value& args)
     if (f[i] == '(') {
       size_t close = f.find(')', i);
       if (close == std::string::npos) type_error("incomplete format key");
+      if (args.kind == Kind::kUndefined) fail_undefined(args);  // Undefined[key]
       if (!mapping) type_error("format requires a mapping");
       const Value* v = mapping->find(std::string_view(f).substr(i + 1, close - i - 1));
       if (!v) type_error(fmt::format("KeyError: '{}'", f.substr(i + 1, close - i - 1)));

@@ -107,6 +107,18 @@ TEST(OracleRandomTest, RandomExpressionsMatchPythonJinja2) {
   }
 }
 
+// Random statement soups (set, namespace, if/elif/else, for/else, macros, set blocks) with random
+// whitespace control around every tag: scoping and whitespace handling against Jinja2.
+TEST(OracleRandomTest, RandomStatementsMatchPythonJinja2) {
+  for (int seed : {1, 2}) {
+    const auto recs = run_oracle("--random-stmt 500 " + std::to_string(seed), "random_stmt");
+    ASSERT_FALSE(recs.empty());
+    const int passed = compare_all(recs);
+    std::printf("[oracle] random statements seed %d %d/%zu match Python Jinja2\n", seed, passed,
+                recs.size());
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Cases, OracleTest,
                          ::testing::Values("whitespace", "expressions", "values", "filters",
                                            "statements", "errors", "chat", "edge", "unicode"));

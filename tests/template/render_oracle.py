@@ -5,6 +5,7 @@ chat-template environment, producing the expected outputs the C++ renderer is co
 Usage: render_oracle.py CASES_FILE OUT_JSONL
        render_oracle.py --chat SHARED_DIR CONVERSATIONS_JSON OUT_JSONL
        render_oracle.py --random COUNT SEED OUT_JSONL
+       render_oracle.py --random-stmt COUNT SEED OUT_JSONL
 
 CASES_FILE holds cases separated by header lines "#### <name>" or "#### <name> | <json vars>"
 (or "| @<python expression>" for variables too long to write out, e.g. every letter of a script).
@@ -215,6 +216,73 @@ def random_cases(count, seed):
     return cases
 
 
+STMT_EXPRS = ["p", "q", "r", "ns.a", "n", "s", "l", "p ~ q", "(p or 0) + 1", "l|length", "s|upper",
+              "loop.index", "loop.first", "a", "b", "q is defined", "p if q else r", "[p, q]",
+              "ns.a * 2", "l[0]", "d.k", "'lit'", "none", "caller is defined"]
+WS = ["", " ", "\n", "  ", "\n  ", " \n", "\t", "\n\n"]
+
+
+def random_tag(rng, open_, close, body):
+    left = rng.choice(["", "-", "+"]) if open_ == "{%" else rng.choice(["", "-"])
+    right = rng.choice(["", "-", "+"]) if close == "%}" else rng.choice(["", "-"])
+    if left == "+" and open_ != "{%":
+        left = ""
+    return f"{open_}{left} {body} {right}{close}"
+
+
+def random_block(rng, depth):
+    parts = []
+    for _ in range(rng.randint(1, 4)):
+        parts.append(rng.choice(WS))
+        parts.append(random_stmt(rng, depth))
+    parts.append(rng.choice(WS))
+    return "".join(parts)
+
+
+def random_stmt(rng, depth):
+    r = rng.random()
+    e = lambda: rng.choice(STMT_EXPRS)  # noqa: E731
+    if depth <= 0 or r < 0.3:
+        if rng.random() < 0.3:
+            return rng.choice(["text", "x", "- y -", "{#c#}", "{#- c -#}"])
+        return random_tag(rng, "{{", "}}", e())
+    if r < 0.45:
+        return random_tag(rng, "{%", "%}", f"set {rng.choice(['p', 'q', 'r'])} = {e()}")
+    if r < 0.55:
+        return random_tag(rng, "{%", "%}", f"set ns.a = {e()}")
+    if r < 0.7:
+        out = random_tag(rng, "{%", "%}", f"if {e()}") + random_block(rng, depth - 1)
+        if rng.random() < 0.4:
+            out += random_tag(rng, "{%", "%}", f"elif {e()}") + random_block(rng, depth - 1)
+        if rng.random() < 0.5:
+            out += random_tag(rng, "{%", "%}", "else") + random_block(rng, depth - 1)
+        return out + random_tag(rng, "{%", "%}", "endif")
+    if r < 0.85:
+        target = rng.choice(["p", "x", "q"])
+        out = random_tag(rng, "{%", "%}", f"for {target} in {rng.choice(['l', 's', '[1, 2]', 'd', 'range(3)'])}")
+        out += random_block(rng, depth - 1)
+        if rng.random() < 0.3:
+            out += random_tag(rng, "{%", "%}", "else") + random_block(rng, depth - 1)
+        return out + random_tag(rng, "{%", "%}", "endfor")
+    if r < 0.93:
+        name = rng.choice(["mm", "mx"])
+        out = random_tag(rng, "{%", "%}", f"macro {name}(a, b=2)") + random_block(rng, depth - 1)
+        out += random_tag(rng, "{%", "%}", "endmacro")
+        return out + random_tag(rng, "{{", "}}", f"{name}({e()})")
+    return (random_tag(rng, "{%", "%}", f"set {rng.choice(['p', 'q'])}") + random_block(rng, depth - 1)
+            + random_tag(rng, "{%", "%}", "endset"))
+
+
+def random_stmt_cases(count, seed):
+    rng = random.Random(seed)
+    variables = {"n": 3, "s": "ab", "l": [1, "x"], "d": {"k": "v"}}
+    cases = []
+    for i in range(count):
+        source = "{% set ns = namespace(a=1) %}" + random_block(rng, 3)
+        cases.append((f"random_stmt_{seed}_{i}", variables, source))
+    return cases
+
+
 def render_cases(cases, out_path):
     env = make_environment()
     names = set()
@@ -234,6 +302,9 @@ def render_cases(cases, out_path):
 
 
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "--random-stmt":
+        render_cases(random_stmt_cases(int(sys.argv[2]), int(sys.argv[3])), sys.argv[4])
+        return
     if len(sys.argv) == 5 and sys.argv[1] == "--random":
         render_cases(random_cases(int(sys.argv[2]), int(sys.argv[3])), sys.argv[4])
         return
