@@ -99,9 +99,10 @@ ChatTemplateSource ChatTemplateSource::load(const std::string& path) {
     const fs::path cfg = p / "tokenizer_config.json";
     if (fs::exists(cfg)) src = from_tokenizer_config(read_json(cfg), cfg.string());
     src.origin = path;
-    // transformers: a chat_template.jinja file takes priority over the config's template.
+    // transformers: a chat_template.jinja file clobbers the config's template(s).
     if (fs::exists(p / "chat_template.jinja")) {
       src.default_template = read_text(p / "chat_template.jinja");
+      src.named.clear();  // the file replaces whatever the config held, named templates included
     } else if (!src.default_template && src.named.empty() && fs::exists(p / "chat_template.json")) {
       auto legacy = from_tokenizer_config(read_json(p / "chat_template.json"),
                                           (p / "chat_template.json").string());

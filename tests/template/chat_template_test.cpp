@@ -69,6 +69,15 @@ TEST_F(ChatTemplateTest, FolderPrefersChatTemplateJinjaAndReadsExtras) {
   EXPECT_FALSE(src.bos_token.has_value());
 }
 
+TEST_F(ChatTemplateTest, ChatTemplateJinjaClobbersNamedConfigTemplates) {
+  write("n/tokenizer_config.json", R"({"chat_template": [{"name": "default", "template": "D"},
+                                                         {"name": "tool_use", "template": "T"}]})");
+  write("n/chat_template.jinja", "J");
+  const auto src = ChatTemplateSource::load((dir_ / "n").string());
+  EXPECT_EQ(src.select(false), "J");
+  EXPECT_EQ(src.select(true), "J");
+}
+
 TEST_F(ChatTemplateTest, JinjaFileTakesSpecialTokensFromNeighbouringConfig) {
   write("j/tokenizer_config.json", R"({"bos_token": "<s>", "eos_token": null})");
   const auto src =
