@@ -163,6 +163,12 @@ std::string render_request(const std::string& template_source,
                            const nlohmann::ordered_json& request,
                            const std::optional<std::string>& default_bos,
                            const std::optional<std::string>& default_eos) {
+  return render_request(Template(template_source), request, default_bos, default_eos);
+}
+
+std::string render_request(const Template& tmpl, const nlohmann::ordered_json& request,
+                           const std::optional<std::string>& default_bos,
+                           const std::optional<std::string>& default_eos) {
   if (!request.is_object()) fail("request: expected a JSON object");
   check_depth(request);
   auto it = request.find("messages");
@@ -196,7 +202,7 @@ std::string render_request(const std::string& template_source,
     if (!now->is_string()) fail("request: 'now' must be a string");
     opts.now = now->get<std::string>();
   }
-  return render(template_source, vars, opts);
+  return tmpl.render(vars, opts);
 }
 
 int run_template_command(const std::string& source_path, const std::string& request_path) {
