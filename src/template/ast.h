@@ -54,6 +54,9 @@ struct Expr {
   ExprPtr dyn_args, dyn_kwargs;  // *args, **kwargs of a call
   FilterFn filter = nullptr;     // resolved kFilter (null: unknown, raises when evaluated)
   TestFn test = nullptr;         // resolved kTest
+  // `-2 ** x`: Jinja2 folds -2 into a constant and emits the Python source "-2 ** x", which
+  // Python evaluates as -(2 ** x). Set on such a "**" node; the evaluator reproduces it.
+  bool negated_base_quirk = false;
 };
 
 enum class StmtKind {

@@ -31,6 +31,7 @@ std::vector<std::optional<Value>> bind_args(const char* func, const CallArgs& ar
                                             std::initializer_list<const char*> params);
 
 // Helpers for built-ins.
+int64_t digits_value(std::string_view digits);  // a run of ASCII digits, saturating at INT64_MAX
 int64_t arg_int(const char* func, const Value& v);
 std::string arg_str(const char* func, const Value& v);
 

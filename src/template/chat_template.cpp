@@ -44,6 +44,21 @@ std::optional<std::string> token_field(const nlohmann::ordered_json& cfg, const 
   fail("{}: field '{}' must be a string, null or an AddedToken object", origin, key);
 }
 
+// Rejects JSON nested deeper than Python's recursion limit lets Jinja2 handle, without recursing
+// (copying such a document with nlohmann would itself recurse).
+void check_depth(const nlohmann::ordered_json& root) {
+  constexpr size_t kMaxDepth = 512;
+  std::vector<std::pair<const nlohmann::ordered_json*, size_t>> stack{{&root, 1}};
+  while (!stack.empty()) {
+    auto [j, depth] = stack.back();
+    stack.pop_back();
+    if (depth > kMaxDepth) fail("request: JSON nested deeper than {} levels", kMaxDepth);
+    if (j->is_structured()) {
+      for (const auto& child : *j) stack.emplace_back(&child, depth + 1);
+    }
+  }
+}
+
 }  // namespace
 
 ChatTemplateSource ChatTemplateSource::from_tokenizer_config(const nlohmann::ordered_json& config,
@@ -84,9 +99,10 @@ ChatTemplateSource ChatTemplateSource::load(const std::string& path) {
     const fs::path cfg = p / "tokenizer_config.json";
     if (fs::exists(cfg)) src = from_tokenizer_config(read_json(cfg), cfg.string());
     src.origin = path;
-    // transformers: a chat_template.jinja file takes priority over the config's template.
+    // transformers: a chat_template.jinja file clobbers the config's template(s).
     if (fs::exists(p / "chat_template.jinja")) {
       src.default_template = read_text(p / "chat_template.jinja");
+      src.named.clear();  // the file replaces whatever the config held, named templates included
     } else if (!src.default_template && src.named.empty() && fs::exists(p / "chat_template.json")) {
       auto legacy = from_tokenizer_config(read_json(p / "chat_template.json"),
                                           (p / "chat_template.json").string());
@@ -147,7 +163,14 @@ std::string render_request(const std::string& template_source,
                            const nlohmann::ordered_json& request,
                            const std::optional<std::string>& default_bos,
                            const std::optional<std::string>& default_eos) {
+  return render_request(Template(template_source), request, default_bos, default_eos);
+}
+
+std::string render_request(const Template& tmpl, const nlohmann::ordered_json& request,
+                           const std::optional<std::string>& default_bos,
+                           const std::optional<std::string>& default_eos) {
   if (!request.is_object()) fail("request: expected a JSON object");
+  check_depth(request);
   auto it = request.find("messages");
   if (it == request.end() || !it->is_array()) fail("request: 'messages' must be a list");
   nlohmann::ordered_json vars = nlohmann::ordered_json::object();
@@ -179,7 +202,7 @@ std::string render_request(const std::string& template_source,
     if (!now->is_string()) fail("request: 'now' must be a string");
     opts.now = now->get<std::string>();
   }
-  return render(template_source, vars, opts);
+  return tmpl.render(vars, opts);
 }
 
 int run_template_command(const std::string& source_path, const std::string& request_path) {

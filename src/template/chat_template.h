@@ -42,6 +42,10 @@ std::string render_request(const std::string& template_source,
                            const nlohmann::ordered_json& request,
                            const std::optional<std::string>& default_bos,
                            const std::optional<std::string>& default_eos);
+// The same with a template parsed once (a server renders many requests with one template).
+std::string render_request(const Template& tmpl, const nlohmann::ordered_json& request,
+                           const std::optional<std::string>& default_bos,
+                           const std::optional<std::string>& default_eos);
 
 // Body of `owl template SOURCE --request case.json`: prints the prompt exactly to stdout and
 // returns 0; a template error goes to stderr with exit code 3, bad input files exit code 2.

@@ -24,6 +24,11 @@ Value no_attribute(const Value& obj, const std::string& name) {
   return Value::undefined(fmt::format("'{}' has no attribute '{}'", object_type_repr(obj), name));
 }
 
+// dict.items()/keys()/values() views are iterable but not subscriptable.
+bool is_dict_view(const Value& v) {
+  return v.kind == Kind::kList && v.list_obj().view && type_name(v) != "range";
+}
+
 bool is_dunder(const std::string& name) {
   return name.size() > 4 && name.rfind("__", 0) == 0 && name.compare(name.size() - 2, 2, "__") == 0;
 }
@@ -134,7 +139,7 @@ Value Interpreter::getitem(const Value& obj, const Value& key) {
       return Value::undefined(fmt::format("dict object has no element {}", repr(key)));
     }
     if (const Value* v = obj.dict_obj().find(key)) return *v;
-  } else if ((obj.is_sequence() || obj.kind == Kind::kString) &&
+  } else if ((obj.is_sequence() || obj.kind == Kind::kString) && !is_dict_view(obj) &&
              (key.kind == Kind::kInt || key.kind == Kind::kBool)) {
     const int64_t n = obj.kind == Kind::kString ? static_cast<int64_t>(utf8_length(obj.str()))
                                                 : static_cast<int64_t>(obj.items().size());
@@ -317,6 +322,10 @@ Value Interpreter::eval(const Expr& e, const ScopePtr& scope) {
     case ExprKind::kNot:
       return Value::boolean(!truthy(eval(*e.a, scope)));
     case ExprKind::kBinary: {
+      if (e.negated_base_quirk) {
+        Value b = eval(*e.b, scope);
+        return negate(binary_op(*this, "**", e.a->a->value, b));
+      }
       Value a = eval(*e.a, scope);
       Value b = eval(*e.b, scope);
       return binary_op(*this, e.name, a, b);

@@ -41,7 +41,7 @@ Value attr_path(Interpreter& in, const Value& item, const Value& attribute) {
   Value cur = item;
   for (const std::string& part : py_split(attribute.str(), std::string("."), -1)) {
     const bool digits = !part.empty() && part.find_first_not_of("0123456789") == std::string::npos;
-    cur = in.getitem(cur, digits ? Value::integer(std::stoll(part)) : Value::string(part));
+    cur = in.getitem(cur, digits ? Value::integer(digits_value(part)) : Value::string(part));
   }
   return cur;
 }
@@ -118,6 +118,9 @@ Value f_items(Interpreter&, const Value& v, CallArgs& args) {
 Value f_reverse(Interpreter&, const Value& v, CallArgs& args) {
   no_extra("reverse", args);
   if (v.kind == Kind::kString) return slice_value(v, std::nullopt, std::nullopt, -1);
+  const bool iterable =
+      v.is_sequence() || v.is_undefined() || v.kind == Kind::kDict || v.kind == Kind::kIterator;
+  if (!iterable) arg_error("argument must be iterable");
   std::vector<Value> items = iterate(v);
   std::reverse(items.begin(), items.end());
   // reversed() of a sequence is an iterator; a generator falls back to a reversed list.
@@ -245,6 +248,7 @@ Value f_dictsort(Interpreter&, const Value& v, CallArgs& args) {
   const std::string by = a[1] ? arg_str("dictsort", *a[1]) : "key";
   if (by != "key" && by != "value") arg_error("You can only sort by either \"key\" or \"value\"");
   const bool reverse = a[2] && truthy(*a[2]);
+  check_defined(v);  // Undefined.items()
   if (v.kind != Kind::kDict)
     type_error(fmt::format("'{}' object has no attribute 'items'", type_name(v)));
   std::vector<std::pair<Value, Value>> entries = v.dict_obj().entries;
@@ -325,10 +329,11 @@ Value f_sum(Interpreter& in, const Value& v, CallArgs& args) {
   return total;
 }
 
-Value f_batch(Interpreter&, const Value& v, CallArgs& args) {
+Value f_batch(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("batch", args, {"linecount", "fill_with"});
   if (!a[0]) type_error("batch() missing required argument 'linecount'");
   const int64_t n = arg_int("batch", *a[0]);
+  in.check_size(static_cast<size_t>(std::max<int64_t>(n, 0)) * sizeof(Value));
   std::vector<Value> out, cur;
   for (const Value& item : iterate(v)) {
     if (static_cast<int64_t>(cur.size()) == n) {
@@ -346,11 +351,12 @@ Value f_batch(Interpreter&, const Value& v, CallArgs& args) {
   return Value::iterator(std::move(out));
 }
 
-Value f_slice(Interpreter&, const Value& v, CallArgs& args) {
+Value f_slice(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("slice", args, {"slices", "fill_with"});
   if (!a[0]) type_error("slice() missing required argument 'slices'");
   const int64_t slices = arg_int("slice", *a[0]);
   if (slices <= 0) type_error("integer division or modulo by zero");
+  in.check_size(static_cast<size_t>(slices) * sizeof(Value));
   std::vector<Value> seq = iterate(v), out;
   const int64_t len = static_cast<int64_t>(seq.size());
   const int64_t per = len / slices, extra = len % slices;

@@ -105,7 +105,7 @@ int64_t float_to_int(double d) {
 double round_float(double x, int64_t n) {
   if (!std::isfinite(x) || n > 308) return x;
   if (n >= 0) {
-    char buf[512];
+    char buf[1024];  // |x| < 1e309 and n <= 308: at most 309 + 1 + 308 characters
     std::snprintf(buf, sizeof(buf), "%.*f", static_cast<int>(n), x);
     return std::strtod(buf, nullptr);
   }
@@ -172,17 +172,21 @@ Value f_trim(Interpreter&, const Value& v, CallArgs& args) {
   return Value::string(py_strip(s.str(), chars, true, true), s.markup);
 }
 
-Value f_center(Interpreter&, const Value& v, CallArgs& args) {
+Value f_center(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("center", args, {"width"});
   Value s = soft_str(v);
-  return Value::string(py_center(s.str(), a[0] ? arg_int("center", *a[0]) : 80, ' '), s.markup);
+  const int64_t width = a[0] ? arg_int("center", *a[0]) : 80;
+  in.check_size(static_cast<size_t>(std::max<int64_t>(width, 0)));
+  return Value::string(py_center(s.str(), width, ' '), s.markup);
 }
 
 Value f_replace(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("replace", args, {"old", "new", "count"});
   if (!a[0] || !a[1]) type_error("replace() missing required arguments 'old' and 'new'");
   const int64_t count = a[2] && !a[2]->is_none() ? arg_int("replace", *a[2]) : -1;
-  std::string r = py_replace(to_str(v), to_str(*a[0]), to_str(*a[1]), count);
+  const std::string s = to_str(v), old = to_str(*a[0]), repl = to_str(*a[1]);
+  in.check_size(s.size() + static_cast<size_t>(py_count(s, old) + 1) * repl.size());
+  std::string r = py_replace(s, old, repl, count);
   in.check_size(r.size());
   return Value::string(std::move(r));
 }
@@ -194,7 +198,9 @@ Value f_indent(Interpreter& in, const Value& v, CallArgs& args) {
     if (a[0]->kind == Kind::kString) {
       ind = a[0]->str();
     } else {
+      check_defined(*a[0]);  // " " * Undefined
       const int64_t w = arg_int("indent", *a[0]);
+      in.check_size(static_cast<size_t>(std::max<int64_t>(w, 0)));
       ind = std::string(w > 0 ? static_cast<size_t>(w) : 0, ' ');
     }
   }
@@ -205,6 +211,7 @@ Value f_indent(Interpreter& in, const Value& v, CallArgs& args) {
     type_error(fmt::format("unsupported operand type(s) for +=: '{}' and 'str'", type_name(v)));
   }
   std::vector<std::string> lines = py_splitlines(v.str() + "\n", false);
+  in.check_size(v.str().size() + lines.size() * ind.size());
   std::string rv;
   for (size_t k = 0; k < lines.size(); ++k) {
     if (k > 0) rv += "\n";
@@ -216,16 +223,23 @@ Value f_indent(Interpreter& in, const Value& v, CallArgs& args) {
   return Value::string(std::move(rv), v.markup);
 }
 
-Value f_truncate(Interpreter&, const Value& v, CallArgs& args) {
+Value f_truncate(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("truncate", args, {"length", "killwords", "end", "leeway"});
   const int64_t length = a[0] ? arg_int("truncate", *a[0]) : 255;
   const bool killwords = a[1] && truthy(*a[1]);
   const std::string end = a[2] ? arg_str("truncate", *a[2]) : "...";
   const int64_t leeway = a[3] && !a[3]->is_none() ? arg_int("truncate", *a[3]) : 5;
-  const std::string s = arg_str("truncate", v);
   const int64_t end_len = static_cast<int64_t>(utf8_length(end));
   if (length < end_len) type_error(fmt::format("expected length >= {}, got {}", end_len, length));
   if (leeway < 0) type_error(fmt::format("expected leeway >= 0, got {}", leeway));
+  if (v.kind != Kind::kString) {
+    // len(s) decides; a short sequence comes back unchanged, a long one fails to concatenate.
+    CallArgs none;
+    if (f_length(in, v, none).i <= length + leeway) return v;
+    type_error(
+        fmt::format("can only concatenate {} (not \"str\") to {}", type_name(v), type_name(v)));
+  }
+  const std::string s = v.str();
   if (static_cast<int64_t>(utf8_length(s)) <= length + leeway) return v;
   std::string head = s.substr(0, utf8_offset(s, length - end_len));
   if (killwords) return Value::string(head + end, v.markup);
@@ -346,6 +360,7 @@ Value f_urlencode(Interpreter&, const Value& v, CallArgs& args) {
 
 Value f_xmlattr(Interpreter&, const Value& v, CallArgs& args) {
   auto a = bind_args("xmlattr", args, {"autospace"});
+  check_defined(v);  // Undefined.items()
   if (v.kind != Kind::kDict) type_error("xmlattr expects a mapping");
   std::string rv;
   for (const auto& [k, val] : v.dict_obj().entries) {
@@ -387,6 +402,7 @@ Value f_tojson(Interpreter& in, const Value& v, CallArgs& args) {
       o.indent = a[1]->str();
     } else if (a[1]->kind == Kind::kInt || a[1]->kind == Kind::kBool) {
       const int64_t n = arg_int("tojson", *a[1]);
+      in.check_size(static_cast<size_t>(std::max<int64_t>(n, 0)));
       o.indent = std::string(n > 0 ? static_cast<size_t>(n) : 0, ' ');
     } else {
       type_error(fmt::format("can't multiply sequence by non-int of type '{}'", type_name(*a[1])));
@@ -414,6 +430,7 @@ Value f_int(Interpreter&, const Value& v, CallArgs& args) {
   auto a = bind_args("int", args, {"default", "base"});
   const Value fallback = opt(a[0], Value::integer(0));
   const int64_t base = a[1] ? arg_int("int", *a[1]) : 10;
+  check_defined(v);  // Undefined.__int__ raises UndefinedError, which |int does not catch
   switch (v.kind) {
     case Kind::kInt:
       return v;
@@ -437,6 +454,7 @@ Value f_int(Interpreter&, const Value& v, CallArgs& args) {
 Value f_float(Interpreter&, const Value& v, CallArgs& args) {
   auto a = bind_args("float", args, {"default"});
   const Value fallback = opt(a[0], Value::real(0.0));
+  check_defined(v);  // Undefined.__float__ raises UndefinedError
   if (v.is_number()) return Value::real(to_double(v));
   if (v.kind == Kind::kString) {
     if (auto d = parse_py_float(v.str())) return Value::real(*d);
@@ -452,7 +470,6 @@ Value f_abs(Interpreter&, const Value& v, CallArgs& args) {
     if (i == INT64_MIN) type_error("integer overflow");
     return Value::integer(i < 0 ? -i : i);
   }
-  check_defined(v);
   type_error(fmt::format("bad operand type for abs(): '{}'", type_name(v)));
 }
 
@@ -463,7 +480,7 @@ Value f_round(Interpreter&, const Value& v, CallArgs& args) {
   if (method != "common" && method != "ceil" && method != "floor") {
     throw TemplateError(ErrorKind::kRuntime, "method must be common, ceil or floor");
   }
-  check_defined(v);
+  if (v.is_undefined() && method != "common") fail_undefined(v);  // Undefined * 10**precision
   if (!v.is_number()) {
     type_error(fmt::format("type {} doesn't define __round__ method", type_name(v)));
   }
@@ -484,6 +501,7 @@ Value f_filesizeformat(Interpreter&, const Value& v, CallArgs& args) {
   auto a = bind_args("filesizeformat", args, {"binary"});
   const bool binary = a[0] && truthy(*a[0]);
   double bytes;
+  check_defined(v);
   if (v.is_number()) {
     bytes = to_double(v);
   } else if (auto d = v.kind == Kind::kString ? parse_py_float(v.str()) : std::nullopt) {

@@ -56,7 +56,12 @@ Value g_range(Interpreter&, CallArgs& args) {
   items.reserve(static_cast<size_t>(count));
   for (__int128 k = 0; k < count; ++k)
     items.push_back(Value::integer(static_cast<int64_t>(start + k * step)));
-  return Value::list(std::move(items));
+  Value r = Value::list(std::move(items));
+  r.list_obj().view = "range";
+  r.list_obj().range_args[0] = start;
+  r.list_obj().range_args[1] = stop;
+  r.list_obj().range_args[2] = step;
+  return r;
 }
 
 std::shared_ptr<DictObj> dict_from_args(CallArgs& args, const char* name) {

@@ -49,10 +49,14 @@ Interpreter::~Interpreter() {
 }
 
 std::string Interpreter::render(const ParsedTemplate& t, const nlohmann::ordered_json& variables) {
-  if (!variables.is_object()) fail("template variables must be a JSON object");
+  if (!variables.is_object() && !variables.is_null()) {
+    fail("template variables must be a JSON object");
+  }
   stack_base_ = static_cast<const char*>(__builtin_frame_address(0));
   root_ = std::make_shared<Scope>(nullptr);
-  for (const auto& [k, v] : variables.items()) root_->set(k, from_json(v));
+  if (variables.is_object()) {
+    for (const auto& [k, v] : variables.items()) root_->set(k, from_json(v));
+  }
   std::string out;
   out_ = &out;
   exec_list(t.body, root_);

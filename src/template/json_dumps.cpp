@@ -14,76 +14,60 @@ namespace {
 
 [[noreturn]] void type_error(const std::string& msg) { throw TemplateError(ErrorKind::kType, msg); }
 
+void hex_escape(std::string& out, unsigned v) { out += fmt::format("\\u{:04x}", v); }
+
+// The escapes both modes share; false if `c` needs no escape.
+bool short_escape(std::string& out, char32_t c) {
+  switch (c) {
+    case '"':
+      out += "\\\"";
+      return true;
+    case '\\':
+      out += "\\\\";
+      return true;
+    case '\n':
+      out += "\\n";
+      return true;
+    case '\r':
+      out += "\\r";
+      return true;
+    case '\t':
+      out += "\\t";
+      return true;
+    case '\b':
+      out += "\\b";
+      return true;
+    case '\f':
+      out += "\\f";
+      return true;
+    default:
+      if (c < 0x20) {
+        hex_escape(out, static_cast<unsigned>(c));
+        return true;
+      }
+      return false;
+  }
+}
+
+// json.dumps string: ensure_ascii=False escapes only quotes, backslashes and control characters;
+// ensure_ascii=True also writes everything from U+007F as \uXXXX (surrogate pairs above U+FFFF).
 void dump_string(std::string& out, std::string_view s, bool ensure_ascii) {
   out += '"';
-  auto hex = [&out](unsigned v) { out += fmt::format("\\u{:04x}", v); };
   if (!ensure_ascii) {
     for (char ch : s) {
-      const auto c = static_cast<unsigned char>(ch);
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        case '\b':
-          out += "\\b";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
-        default:
-          if (c < 0x20) {
-            hex(c);
-          } else {
-            out += ch;
-          }
-      }
+      if (!short_escape(out, static_cast<unsigned char>(ch))) out += ch;
     }
   } else {
     for (char32_t c : utf8_decode(s)) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        case '\b':
-          out += "\\b";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
-        default:
-          if (c < 0x20 || (c >= 0x7f && c < 0x10000)) {
-            hex(c);
-          } else if (c >= 0x10000) {
-            const char32_t v = c - 0x10000;
-            hex(0xd800 | (v >> 10));
-            hex(0xdc00 | (v & 0x3ff));
-          } else {
-            out += static_cast<char>(c);
-          }
+      if (short_escape(out, c)) continue;
+      if (c < 0x7f) {
+        out += static_cast<char>(c);
+      } else if (c < 0x10000) {
+        hex_escape(out, static_cast<unsigned>(c));
+      } else {
+        const char32_t v = c - 0x10000;
+        hex_escape(out, 0xd800 | (v >> 10));
+        hex_escape(out, 0xdc00 | (v & 0x3ff));
       }
     }
   }
@@ -136,6 +120,9 @@ class Dumper {
         dump_string(out_, v.str(), o_.ensure_ascii);
         return;
       case Kind::kList:
+        if (v.list_obj().view) break;  // range and dict views are not JSON serializable
+        dump_list(v.items(), level);
+        return;
       case Kind::kTuple:
         dump_list(v.items(), level);
         return;
@@ -143,11 +130,18 @@ class Dumper {
         dump_dict(v.dict_obj(), level);
         return;
       default:
-        type_error(fmt::format("Object of type {} is not JSON serializable", type_name(v)));
+        break;
     }
+    type_error(fmt::format("Object of type {} is not JSON serializable", type_name(v)));
   }
 
  private:
+  void check_size() const {
+    if (out_.size() > kMaxValueBytes) {
+      throw TemplateError(ErrorKind::kLimit, "value too large to serialise as JSON");
+    }
+  }
+
   void newline(int level) {
     if (!o_.indent) return;
     out_ += '\n';
@@ -164,6 +158,7 @@ class Dumper {
       if (k) out_ += o_.item_separator;
       newline(level + 1);
       dump(items[k], level + 1);
+      check_size();
     }
     newline(level);
     out_ += ']';
@@ -190,6 +185,7 @@ class Dumper {
       dump_string(out_, key_string(e->first), o_.ensure_ascii);
       out_ += o_.key_separator;
       dump(e->second, level + 1);
+      check_size();
     }
     newline(level);
     out_ += '}';

@@ -159,22 +159,13 @@ Value str_predicate(const std::string& name, const std::string& s) {
     if (cps.empty() || py_isdigit(cps[0])) return Value::boolean(false);
     return all_chars(s, [](char32_t c) { return c == '_' || py_isalpha(c) || py_isdigit(c); });
   }
-  bool any_cased = false, ok = true, prev_cased = false;
-  for (char32_t c : utf8_decode(s)) {
-    const bool up = py_iscased_upper(c), low = py_iscased_lower(c);
-    if (name == "islower" && up) ok = false;
-    if (name == "isupper" && low) ok = false;
-    if (name == "istitle") {
-      if (up && prev_cased) ok = false;
-      if (low && !prev_cased) ok = false;
-      prev_cased = up || low;
-    }
-    any_cased = any_cased || up || low;
-  }
-  return Value::boolean(ok && any_cased);
+  if (name == "islower") return Value::boolean(py_str_islower(s));
+  if (name == "isupper") return Value::boolean(py_str_isupper(s));
+  return Value::boolean(py_str_istitle(s));
 }
 
-Value str_method(Interpreter& in, const Value& self, const std::string& name, CallArgs& args) {
+// strip, split, splitlines, startswith/endswith, find/index, count.
+std::optional<Value> str_split_family(const Value& self, const std::string& name, CallArgs& args) {
   const std::string& s = self.str();
   const bool mk = self.markup;
   const char* n = name.c_str();
@@ -206,17 +197,30 @@ Value str_method(Interpreter& in, const Value& self, const std::string& name, Ca
     return Value::integer(e < b ? 0
                                 : py_count(std::string_view(s).substr(b, e - b), arg_str(n, a[0])));
   }
-  if (name == "upper") return positional(n, args, 0, 0), Value::string(py_upper(s), mk);
-  if (name == "lower" || name == "casefold")
-    return positional(n, args, 0, 0), Value::string(py_lower(s), mk);
-  if (name == "title") return positional(n, args, 0, 0), Value::string(py_title(s), mk);
-  if (name == "capitalize") return positional(n, args, 0, 0), Value::string(py_capitalize(s), mk);
-  if (name == "swapcase") return positional(n, args, 0, 0), Value::string(py_swapcase(s), mk);
+  return std::nullopt;
+}
+
+// Case changes, replace, join, format.
+std::optional<Value> str_case_family(Interpreter& in, const Value& self, const std::string& name,
+                                     CallArgs& args) {
+  const std::string& s = self.str();
+  const bool mk = self.markup;
+  const char* n = name.c_str();
+  if (name == "upper" || name == "lower" || name == "casefold" || name == "title" ||
+      name == "capitalize" || name == "swapcase") {
+    positional(n, args, 0, 0);
+    const std::string r = name == "upper"        ? py_upper(s)
+                          : name == "title"      ? py_title(s)
+                          : name == "capitalize" ? py_capitalize(s)
+                          : name == "swapcase"   ? py_swapcase(s)
+                                                 : py_lower(s);
+    return Value::string(r, mk);
+  }
   if (name == "replace") {
     const auto& a = positional(n, args, 2, 3);
-    std::string r =
-        py_replace(s, arg_str(n, a[0]), arg_str(n, a[1]), a.size() > 2 ? arg_int(n, a[2]) : -1);
-    in.check_size(r.size());
+    const std::string old = arg_str(n, a[0]), repl = arg_str(n, a[1]);
+    in.check_size(s.size() + static_cast<size_t>(py_count(s, old) + 1) * repl.size());
+    std::string r = py_replace(s, old, repl, a.size() > 2 ? arg_int(n, a[2]) : -1);
     return Value::string(std::move(r), mk);
   }
   if (name == "join") {
@@ -235,6 +239,15 @@ Value str_method(Interpreter& in, const Value& self, const std::string& name, Ca
     return Value::string(std::move(out), mk);
   }
   if (name == "format") return str_format(in, self, args);
+  return std::nullopt;
+}
+
+// center/ljust/rjust, zfill, partition, removeprefix/suffix, expandtabs, is*().
+std::optional<Value> str_layout_family(Interpreter& in, const Value& self, const std::string& name,
+                                       CallArgs& args) {
+  const std::string& s = self.str();
+  const bool mk = self.markup;
+  const char* n = name.c_str();
   if (name == "center" || name == "ljust" || name == "rjust") {
     const auto& a = positional(n, args, 1, 2);
     const int64_t width = arg_int(n, a[0]);
@@ -289,6 +302,8 @@ Value str_method(Interpreter& in, const Value& self, const std::string& name, Ca
   if (name == "expandtabs") {
     auto a = bind_args(n, args, {"tabsize"});
     const int64_t tab = a[0] ? arg_int(n, *a[0]) : 8;
+    in.check_size(s.size() + static_cast<size_t>(std::max<int64_t>(tab, 0)) *
+                                 static_cast<size_t>(py_count(s, "\t")));
     std::string out;
     int64_t col = 0;
     for (char32_t c : utf8_decode(s)) {
@@ -307,13 +322,23 @@ Value str_method(Interpreter& in, const Value& self, const std::string& name, Ca
     positional(n, args, 0, 0);
     return str_predicate(name, s);
   }
+  return std::nullopt;
+}
+
+Value str_method(Interpreter& in, const Value& self, const std::string& name, CallArgs& args) {
+  if (auto v = str_split_family(self, name, args)) return *v;
+  if (auto v = str_case_family(in, self, name, args)) return *v;
+  if (auto v = str_layout_family(in, self, name, args)) return *v;
   throw TemplateError(ErrorKind::kRuntime, fmt::format("str.{}() is not supported by owl", name));
 }
 
 Value list_method(const Value& self, const std::string& name, CallArgs& args) {
   auto& items = self.list_obj().items;
   const char* n = name.c_str();
-  if (name == "copy") return positional(n, args, 0, 0), Value::list(items);
+  if (name == "copy") {
+    positional(n, args, 0, 0);
+    return Value::list(items);
+  }
   if (name == "count") {
     const auto& a = positional(n, args, 1, 1);
     return Value::integer(

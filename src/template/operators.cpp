@@ -26,16 +26,23 @@ int64_t as_int(const Value& v) { return v.kind == Kind::kBool ? v.b : v.i; }
   type_error("integer overflow (owl's templates use 64-bit integers)");
 }
 
+// Bytes of `n` copies of `unit` bytes, saturating instead of wrapping around.
+size_t repeated_bytes(size_t unit, int64_t n) {
+  size_t total;
+  if (__builtin_mul_overflow(unit, static_cast<size_t>(n), &total)) return SIZE_MAX;
+  return total;
+}
+
 Value repeat(Interpreter& in, const Value& seq, int64_t n) {
   if (n < 0) n = 0;
   if (seq.kind == Kind::kString) {
-    in.check_size(seq.str().size() * static_cast<size_t>(n));
+    in.check_size(repeated_bytes(seq.str().size(), n));
     std::string out;
     out.reserve(seq.str().size() * n);
     for (int64_t k = 0; k < n; ++k) out += seq.str();
     return Value::string(std::move(out), seq.markup);
   }
-  in.check_size(seq.items().size() * static_cast<size_t>(n) * sizeof(Value));
+  in.check_size(repeated_bytes(seq.items().size() * sizeof(Value), n));
   std::vector<Value> out;
   for (int64_t k = 0; k < n; ++k) out.insert(out.end(), seq.items().begin(), seq.items().end());
   return seq.kind == Kind::kList ? Value::list(std::move(out)) : Value::tuple(std::move(out));
@@ -60,7 +67,9 @@ Value add(Interpreter& in, const Value& a, const Value& b) {
     in.check_size(s.size());
     return Value::string(std::move(s), a.markup || b.markup);
   }
-  if ((a.kind == Kind::kList || a.kind == Kind::kTuple) && a.kind == b.kind) {
+  if ((a.kind == Kind::kList || a.kind == Kind::kTuple) && a.kind == b.kind &&
+      type_name(a) == type_name(b) && (a.kind == Kind::kTuple || !a.list_obj().view)) {
+    in.check_size((a.items().size() + b.items().size()) * sizeof(Value));
     std::vector<Value> items = a.items();
     items.insert(items.end(), b.items().begin(), b.items().end());
     return a.kind == Kind::kList ? Value::list(std::move(items)) : Value::tuple(std::move(items));
@@ -161,6 +170,9 @@ std::string escape_value(const Value& v) {
 
 Value binary_op(Interpreter& in, const std::string& op, const Value& a, const Value& b) {
   check_defined(a);
+  // str % Undefined is fine in Python when no conversion touches it (Undefined looks like a
+  // mapping there); the conversions that do raise UndefinedError themselves.
+  if (op == "%" && a.kind == Kind::kString) return percent_format(in, a, b);
   check_defined(b);
   if (op == "+") return add(in, a, b);
   if (op == "*") {

@@ -4,8 +4,8 @@
 
 #include <cmath>
 #include <cstdio>
-#include <functional>
 
+#include "template/builtins.h"
 #include "template/interpreter.h"
 #include "template/operators.h"
 #include "template/py_text.h"
@@ -17,6 +17,9 @@ namespace {
 
 std::string pad(const std::string& body, int64_t width, char32_t fill, char align,
                 size_t sign_len = 0) {
+  if (width > static_cast<int64_t>(kMaxValueBytes / 4)) {
+    throw TemplateError(ErrorKind::kLimit, "format width too large");
+  }
   const int64_t len = static_cast<int64_t>(utf8_length(body));
   if (width <= len) return body;
   const int64_t n = width - len;
@@ -39,10 +42,16 @@ std::string pad(const std::string& body, int64_t width, char32_t fill, char alig
   }
 }
 
-std::string c_format(const std::string& spec, double v) {
-  char buf[512];
-  std::snprintf(buf, sizeof(buf), spec.c_str(), v);
-  return buf;
+template <typename T>
+std::string c_format(const std::string& spec, T v) {
+  const int n = std::snprintf(nullptr, 0, spec.c_str(), v);
+  if (n < 0 || static_cast<size_t>(n) > kMaxValueBytes) {
+    throw TemplateError(ErrorKind::kLimit, "formatted number too large");
+  }
+  std::string out(static_cast<size_t>(n) + 1, '\0');
+  std::snprintf(out.data(), out.size(), spec.c_str(), v);
+  out.resize(static_cast<size_t>(n));
+  return out;
 }
 
 std::string group_digits(const std::string& digits, char sep) {
@@ -56,6 +65,7 @@ std::string group_digits(const std::string& digits, char sep) {
 }
 
 int64_t int_of(const Value& v, const char* conv) {
+  check_defined(v);  // Undefined.__int__ raises UndefinedError
   if (v.kind == Kind::kInt) return v.i;
   if (v.kind == Kind::kBool) return v.b;
   if (v.kind == Kind::kFloat && conv[0] != 'x' && conv[0] != 'X' && conv[0] != 'o') {
@@ -103,14 +113,17 @@ std::string percent_one(char conv, const Value& arg, const std::string& flags, i
       const int64_t v = int_of(arg, c);
       std::string f = "%";
       for (char fl : flags) {
-        if (fl != '0' && fl != '-') f += fl;
+        if (fl != '0' && fl != '-' && fl != '#') f += fl;
       }
       if (prec >= 0) f += "." + std::to_string(prec);
       f += "ll";
       f += c[0];
-      char buf[128];
-      std::snprintf(buf, sizeof(buf), f.c_str(), static_cast<long long>(v));
-      body = buf;
+      body = c_format(f, static_cast<long long>(v));
+      if (flags.find('#') != std::string::npos &&
+          c[0] != 'd') {  // Python: 0o / 0x / 0X, even for 0
+        const size_t at = !body.empty() && (body[0] == '-' || body[0] == '+' || body[0] == ' ');
+        body.insert(at, c[0] == 'o' ? "0o" : c[0] == 'x' ? "0x" : "0X");
+      }
       break;
     }
     case 'e':
@@ -120,6 +133,7 @@ std::string percent_one(char conv, const Value& arg, const std::string& flags, i
     case 'g':
     case 'G': {
       numeric = true;
+      check_defined(arg);  // Undefined.__float__
       if (!arg.is_number()) type_error(fmt::format("must be real number, not {}", type_name(arg)));
       std::string f = "%";
       for (char fl : flags) {
@@ -132,6 +146,7 @@ std::string percent_one(char conv, const Value& arg, const std::string& flags, i
     default:
       throw TemplateError(ErrorKind::kType, fmt::format("unsupported format character '{}'", conv));
   }
+  if (!numeric && conv != 'c' && prec >= 0) body = body.substr(0, utf8_offset(body, prec));
   if (numeric && zero) {
     const size_t sign = !body.empty() && (body[0] == '-' || body[0] == '+' || body[0] == ' ');
     size_t prefix = sign;
@@ -156,7 +171,10 @@ Value percent_format(Interpreter& in, const Value& fmt_value, const Value& args)
     if (args.kind == Kind::kDict) mapping = &args.dict_obj();
     pos.push_back(args);
   }
-  const bool single_mapping_like = args.kind == Kind::kDict || args.kind == Kind::kList;
+  // CPython treats any non-tuple argument with __getitem__ as a mapping: no "not all arguments
+  // converted" error for it.
+  const bool single_mapping_like =
+      args.kind == Kind::kDict || args.kind == Kind::kList || args.kind == Kind::kUndefined;
   size_t next = 0;
   auto take = [&]() -> Value {
     if (next >= pos.size()) type_error("not enough arguments for format string");
@@ -174,6 +192,7 @@ Value percent_format(Interpreter& in, const Value& fmt_value, const Value& args)
     if (f[i] == '(') {
       size_t close = f.find(')', i);
       if (close == std::string::npos) type_error("incomplete format key");
+      if (args.kind == Kind::kUndefined) fail_undefined(args);  // Undefined[key]
       if (!mapping) type_error("format requires a mapping");
       const Value* v = mapping->find(std::string_view(f).substr(i + 1, close - i - 1));
       if (!v) type_error(fmt::format("KeyError: '{}'", f.substr(i + 1, close - i - 1)));
@@ -219,222 +238,260 @@ Value percent_format(Interpreter& in, const Value& fmt_value, const Value& args)
   return Value::string(std::move(out), markup);
 }
 
-std::string format_spec(const Value& v, const std::string& spec) {
-  if (spec.empty()) return to_str(v);
+namespace {
+
+// Python's format-spec mini-language:
+// [[fill]align][sign][z][#][0][width][grouping][.precision][type]
+struct FormatSpec {
+  char32_t fill = ' ';
+  char align = 0;  // 0 = the type's default
+  char sign = '-';
+  bool alt = false;
+  int64_t width = 0;
+  char group = 0;
+  int64_t prec = -1;
+  char type = 0;
+};
+
+FormatSpec parse_spec(const std::string& spec) {
+  FormatSpec f;
   std::u32string s = utf8_decode(spec);
   size_t i = 0;
-  char32_t fill = ' ';
-  char align = 0;
   auto is_align = [](char32_t c) { return c == '<' || c == '>' || c == '=' || c == '^'; };
   if (s.size() >= 2 && is_align(s[1])) {
-    fill = s[0];
-    align = static_cast<char>(s[1]);
+    f.fill = s[0];
+    f.align = static_cast<char>(s[1]);
     i = 2;
   } else if (!s.empty() && is_align(s[0])) {
-    align = static_cast<char>(s[0]);
+    f.align = static_cast<char>(s[0]);
     i = 1;
   }
-  char sign = '-';
-  if (i < s.size() && (s[i] == '+' || s[i] == '-' || s[i] == ' ')) sign = static_cast<char>(s[i++]);
+  if (i < s.size() && (s[i] == '+' || s[i] == '-' || s[i] == ' '))
+    f.sign = static_cast<char>(s[i++]);
   if (i < s.size() && s[i] == 'z') ++i;
-  const bool alt = i < s.size() && s[i] == '#' && ++i;
+  if (i < s.size() && s[i] == '#') {
+    f.alt = true;
+    ++i;
+  }
   if (i < s.size() && s[i] == '0') {
-    if (!align) {
-      fill = '0';
-      align = '=';
+    if (!f.align) {
+      f.fill = '0';
+      f.align = '=';
     }
     ++i;
   }
-  int64_t width = 0;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') width = width * 10 + (s[i++] - '0');
-  char group = 0;
-  if (i < s.size() && (s[i] == ',' || s[i] == '_')) group = static_cast<char>(s[i++]);
-  int64_t prec = -1;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') f.width = f.width * 10 + (s[i++] - '0');
+  if (i < s.size() && (s[i] == ',' || s[i] == '_')) f.group = static_cast<char>(s[i++]);
   if (i < s.size() && s[i] == '.') {
     ++i;
-    prec = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') prec = prec * 10 + (s[i++] - '0');
+    f.prec = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') f.prec = f.prec * 10 + (s[i++] - '0');
   }
-  char type = i < s.size() ? static_cast<char>(s[i++]) : 0;
+  if (i < s.size()) f.type = static_cast<char>(s[i++]);
   if (i != s.size()) type_error("Invalid format specifier");
+  return f;
+}
 
+std::string sign_prefix(bool negative, char sign) {
+  return negative ? "-" : sign == '+' ? "+" : sign == ' ' ? " " : "";
+}
+
+std::string format_int(int64_t n, const FormatSpec& f) {
+  if (f.type == 'c') {
+    std::string c;
+    append_utf8(c, static_cast<char32_t>(n));
+    return pad(c, f.width, f.fill, f.align ? f.align : '<');
+  }
+  const uint64_t mag = n < 0 ? 0 - static_cast<uint64_t>(n) : static_cast<uint64_t>(n);
+  const int base = f.type == 'b'                      ? 2
+                   : f.type == 'o'                    ? 8
+                   : (f.type == 'x' || f.type == 'X') ? 16
+                                                      : 10;
+  std::string digits = mag == 0 ? "0" : "";
+  for (uint64_t m = mag; m > 0; m /= base)
+    digits.insert(digits.begin(), "0123456789abcdef"[m % base]);
+  if (f.type == 'X') digits = py_upper(digits);
+  if (f.group) digits = group_digits(digits, f.group);
+  std::string prefix = sign_prefix(n < 0, f.sign);
+  if (f.alt && base != 10) {
+    prefix += f.type == 'b' ? "0b" : f.type == 'o' ? "0o" : f.type == 'X' ? "0X" : "0x";
+  }
+  return pad(prefix + digits, f.width, f.fill, f.align ? f.align : '>', prefix.size());
+}
+
+std::string format_float(double x, const FormatSpec& f, const Value& v) {
+  std::string body;
+  const char t = f.type == 0 ? 'r' : f.type;  // 'r': the no-type float presentation
+  const std::string prec = std::to_string(f.prec < 0 ? 6 : f.prec);
+  if (t == 'r' && f.prec < 0) {
+    body = float_repr(std::fabs(x));
+  } else if (t == '%') {
+    body = c_format("%." + prec + "f", std::fabs(x) * 100) + "%";
+  } else if (t == 'r') {  // like 'g' but keeps a fractional digit
+    body = c_format("%." + std::to_string(f.prec == 0 ? 1 : f.prec) + "g", std::fabs(x));
+    if (body.find_first_of(".einfa") == std::string::npos) body += ".0";
+  } else if (std::string_view("eEfFgGn").find(t) != std::string_view::npos) {
+    body = c_format(std::string("%") + (f.alt ? "#" : "") + "." + prec + (t == 'n' ? 'g' : t),
+                    std::fabs(x));
+  } else {
+    type_error(
+        fmt::format("Unknown format code '{}' for object of type '{}'", f.type, type_name(v)));
+  }
+  if (f.group) {
+    size_t end = body.find_first_not_of("0123456789");
+    if (end == std::string::npos) end = body.size();
+    body = group_digits(body.substr(0, end), f.group) + body.substr(end);
+  }
+  const std::string prefix = sign_prefix(std::signbit(x) && !std::isnan(x), f.sign);
+  return pad(prefix + body, f.width, f.fill, f.align ? f.align : '>', prefix.size());
+}
+
+}  // namespace
+
+std::string format_spec(const Value& v, const std::string& spec) {
+  if (spec.empty()) return to_str(v);
+  const FormatSpec f = parse_spec(spec);
   if (v.kind == Kind::kString) {
-    if (type != 0 && type != 's') {
-      type_error(fmt::format("Unknown format code '{}' for object of type 'str'", type));
+    if (f.type != 0 && f.type != 's') {
+      type_error(fmt::format("Unknown format code '{}' for object of type 'str'", f.type));
     }
     std::string body = v.str();
-    if (prec >= 0) body = body.substr(0, utf8_offset(body, prec));
-    return pad(body, width, fill, align ? align : '<');
+    if (f.prec >= 0) body = body.substr(0, utf8_offset(body, f.prec));
+    return pad(body, f.width, f.fill, f.align ? f.align : '<');
   }
   if (!v.is_number()) {
     type_error(fmt::format("unsupported format string passed to {}.__format__", type_name(v)));
   }
-  const bool integral = v.kind != Kind::kFloat;
-  if (integral && (type == 0 || type == 'd' || type == 'n' || type == 'b' || type == 'o' ||
-                   type == 'x' || type == 'X' || type == 'c')) {
-    if (v.kind == Kind::kBool && type == 0 && spec.empty()) return to_str(v);
-    const int64_t n = v.kind == Kind::kBool ? v.b : v.i;
-    if (type == 'c') {
-      std::string c;
-      append_utf8(c, static_cast<char32_t>(n));
-      return pad(c, width, fill, align ? align : '<');
-    }
-    const uint64_t mag = n < 0 ? 0 - static_cast<uint64_t>(n) : static_cast<uint64_t>(n);
-    const int base = type == 'b' ? 2 : type == 'o' ? 8 : (type == 'x' || type == 'X') ? 16 : 10;
-    std::string digits = mag == 0 ? "0" : "";
-    for (uint64_t m = mag; m > 0; m /= base)
-      digits.insert(digits.begin(), "0123456789abcdef"[m % base]);
-    if (type == 'X') digits = py_upper(digits);
-    if (group) digits = group_digits(digits, group);
-    std::string prefix = n < 0 ? "-" : sign == '+' ? "+" : sign == ' ' ? " " : "";
-    if (alt && base != 10)
-      prefix += type == 'b' ? "0b" : type == 'o' ? "0o" : type == 'X' ? "0X" : "0x";
-    return pad(prefix + digits, width, fill, align ? align : '>', prefix.size());
-  }
-  double x = to_double(v);
-  std::string body;
-  const char t = type == 0 ? 'r' : type;
-  if (t == 'r' && prec < 0) {
-    body = float_repr(std::fabs(x));
-  } else if (t == '%') {
-    body = c_format("%." + std::to_string(prec < 0 ? 6 : prec) + "f", std::fabs(x) * 100) + "%";
-  } else if (t == 'r') {
-    body = c_format("%." + std::to_string(prec == 0 ? 1 : prec) + "g", std::fabs(x));
-    if (body.find_first_of(".einfa") == std::string::npos) body += ".0";
-  } else if (std::string_view("eEfFgGn").find(t) != std::string_view::npos) {
-    const char ct = t == 'n' ? 'g' : t;
-    body = c_format(
-        std::string("%") + (alt ? "#" : "") + "." + std::to_string(prec < 0 ? 6 : prec) + ct,
-        std::fabs(x));
-  } else {
-    type_error(fmt::format("Unknown format code '{}' for object of type '{}'", type, type_name(v)));
-  }
-  if (group) {
-    size_t end = body.find_first_not_of("0123456789");
-    if (end == std::string::npos) end = body.size();
-    body = group_digits(body.substr(0, end), group) + body.substr(end);
-  }
-  const bool neg = std::signbit(x) && !std::isnan(x);
-  std::string prefix = neg ? "-" : sign == '+' ? "+" : sign == ' ' ? " " : "";
-  return pad(prefix + body, width, fill, align ? align : '>', prefix.size());
+  const bool int_type =
+      f.type == 0 || std::string_view("dnboxXc").find(f.type) != std::string_view::npos;
+  if (v.kind != Kind::kFloat && int_type) return format_int(v.kind == Kind::kBool ? v.b : v.i, f);
+  return format_float(to_double(v), f, v);
 }
 
-Value str_format(Interpreter& in, const Value& fmt_value, const CallArgs& args) {
-  const std::string& f = fmt_value.str();
-  const bool markup = fmt_value.markup;
-  int auto_index = 0;
-  bool manual = false;
-  std::function<std::string(const std::string&, int)> render;
-  auto field_value = [&](const std::string& field) -> Value {
-    size_t end = field.find_first_of(".[");
-    std::string first = field.substr(0, end);
-    Value v;
-    if (first.empty()) {
-      if (manual)
-        type_error("cannot switch from manual field specification to automatic field numbering");
-      auto_index++;
-      if (static_cast<size_t>(auto_index - 1) >= args.pos.size()) {
-        type_error(fmt::format("Replacement index {} out of range for positional args tuple",
-                               auto_index - 1));
-      }
-      v = args.pos[auto_index - 1];
-    } else if (std::isdigit(static_cast<unsigned char>(first[0]))) {
-      if (auto_index > 0)
-        type_error("cannot switch from automatic field numbering to manual field specification");
-      manual = true;
-      const size_t k = std::stoul(first);
-      if (k >= args.pos.size())
-        type_error(fmt::format("Replacement index {} out of range for positional args tuple", k));
-      v = args.pos[k];
-    } else {
-      bool found = false;
-      for (const auto& [name, val] : args.kw) {
-        if (name == first) {
-          v = val;
-          found = true;
-        }
-      }
-      if (!found) type_error(fmt::format("KeyError: '{}'", first));
-    }
-    size_t p = end;
-    while (p != std::string::npos && p < field.size()) {
-      if (field[p] == '.') {
-        size_t q = field.find_first_of(".[", p + 1);
-        v = in.getattr(v,
-                       field.substr(p + 1, q == std::string::npos ? std::string::npos : q - p - 1));
-        p = q;
-      } else {
-        size_t q = field.find(']', p);
-        if (q == std::string::npos) type_error("Missing ']' in format string");
-        std::string key = field.substr(p + 1, q - p - 1);
-        const bool digits =
-            !key.empty() && key.find_first_not_of("0123456789") == std::string::npos;
-        v = in.getitem(v, digits ? Value::integer(std::stoll(key)) : Value::string(key));
-        p = q + 1;
-      }
-    }
-    return v;
-  };
-  render = [&](const std::string& s, int depth) -> std::string {
+namespace {
+
+// str.format() through Jinja2's SandboxedFormatter: fields are looked up with the sandbox's
+// getattr/getitem rules.
+class StrFormatter {
+ public:
+  StrFormatter(Interpreter& in, const CallArgs& args, bool markup)
+      : in_(in), args_(args), markup_(markup) {}
+
+  std::string render(const std::string& s, int depth) {
     if (depth > 2) type_error("Max string recursion exceeded");
     std::string out;
     for (size_t i = 0; i < s.size(); ++i) {
       const char c = s[i];
-      if (c == '}') {
-        if (i + 1 < s.size() && s[i + 1] == '}') {
-          out += '}';
+      if (c == '}' || c == '{') {
+        if (i + 1 < s.size() && s[i + 1] == c) {  // {{ and }} are literal braces
+          out += c;
           ++i;
           continue;
         }
-        type_error("Single '}' encountered in format string");
-      }
-      if (c != '{') {
-        out += c;
+        if (c == '}') type_error("Single '}' encountered in format string");
+        int level = 1;
+        size_t j = i + 1;
+        for (; j < s.size() && level > 0; ++j) level += s[j] == '{' ? 1 : s[j] == '}' ? -1 : 0;
+        if (level != 0) type_error("expected '}' before end of string");
+        out += replacement(s.substr(i + 1, j - i - 2), depth);
+        in_.check_size(out.size());
+        i = j - 1;
         continue;
       }
-      if (i + 1 < s.size() && s[i + 1] == '{') {
-        out += '{';
-        ++i;
-        continue;
-      }
-      int level = 1;
-      size_t j = i + 1;
-      for (; j < s.size() && level > 0; ++j) level += s[j] == '{' ? 1 : s[j] == '}' ? -1 : 0;
-      if (level != 0) type_error("expected '}' before end of string");
-      std::string inner = s.substr(i + 1, j - i - 2);
-      i = j - 1;
-      size_t colon = std::string::npos, bang = std::string::npos;
-      for (size_t k = 0, br = 0; k < inner.size(); ++k) {
-        if (inner[k] == '[') br++;
-        if (inner[k] == ']' && br) br--;
-        if (br == 0 && inner[k] == '!' && bang == std::string::npos && colon == std::string::npos)
-          bang = k;
-        if (br == 0 && inner[k] == ':') {
-          colon = k;
-          break;
-        }
-      }
-      std::string name = inner.substr(0, std::min(bang, colon));
-      std::string spec =
-          colon == std::string::npos ? "" : render(inner.substr(colon + 1), depth + 1);
-      Value v = field_value(name);
-      if (bang != std::string::npos) {
-        const char conv = bang + 1 < inner.size() ? inner[bang + 1] : 0;
-        if (conv == 'r' || conv == 'a') {
-          v = Value::string(repr(v));
-        } else if (conv == 's') {
-          v = Value::string(to_str(v));
-        } else {
-          type_error("Unknown conversion specifier");
-        }
-      }
-      std::string piece = format_spec(v, spec);
-      out += markup && !(v.kind == Kind::kString && v.markup) ? html_escape(piece) : piece;
-      in.check_size(out.size());
+      out += c;
     }
     return out;
-  };
-  return Value::string(render(f, 0), markup);
+  }
+
+ private:
+  // One "{name!conv:spec}" field.
+  std::string replacement(const std::string& inner, int depth) {
+    size_t colon = std::string::npos, bang = std::string::npos, brackets = 0;
+    for (size_t k = 0; k < inner.size() && colon == std::string::npos; ++k) {
+      if (inner[k] == '[') ++brackets;
+      if (inner[k] == ']' && brackets) --brackets;
+      if (brackets == 0 && inner[k] == '!' && bang == std::string::npos) bang = k;
+      if (brackets == 0 && inner[k] == ':') colon = k;
+    }
+    const std::string spec =
+        colon == std::string::npos ? "" : render(inner.substr(colon + 1), depth + 1);
+    Value v = field_value(inner.substr(0, std::min(bang, colon)));
+    if (bang != std::string::npos) {
+      const char conv = bang + 1 < inner.size() ? inner[bang + 1] : 0;
+      if (conv == 'r' || conv == 'a') {
+        v = Value::string(repr(v));
+      } else if (conv == 's') {
+        v = Value::string(to_str(v));
+      } else {
+        type_error("Unknown conversion specifier");
+      }
+    }
+    const std::string piece = format_spec(v, spec);
+    return markup_ && !(v.kind == Kind::kString && v.markup) ? html_escape(piece) : piece;
+  }
+
+  Value argument(const std::string& first) {
+    if (first.empty()) {
+      if (manual_)
+        type_error("cannot switch from manual field specification to automatic field numbering");
+      const size_t k = static_cast<size_t>(auto_index_++);
+      if (k >= args_.pos.size()) {
+        type_error(fmt::format("Replacement index {} out of range for positional args tuple", k));
+      }
+      return args_.pos[k];
+    }
+    if (first.find_first_not_of("0123456789") == std::string::npos) {
+      if (auto_index_ > 0)
+        type_error("cannot switch from automatic field numbering to manual field specification");
+      manual_ = true;
+      const size_t k = static_cast<size_t>(digits_value(first));
+      if (k >= args_.pos.size()) {
+        type_error(fmt::format("Replacement index {} out of range for positional args tuple", k));
+      }
+      return args_.pos[k];
+    }
+    for (const auto& [name, val] : args_.kw) {
+      if (name == first) return val;
+    }
+    type_error(fmt::format("KeyError: '{}'", first));
+  }
+
+  // "name.attr[key]...": the argument, then sandboxed attribute and item lookups.
+  Value field_value(const std::string& field) {
+    const size_t end = field.find_first_of(".[");
+    Value v = argument(field.substr(0, end));
+    size_t p = end;
+    while (p != std::string::npos && p < field.size()) {
+      if (field[p] == '.') {
+        const size_t q = field.find_first_of(".[", p + 1);
+        v = in_.getattr(
+            v, field.substr(p + 1, q == std::string::npos ? std::string::npos : q - p - 1));
+        p = q;
+      } else {
+        const size_t q = field.find(']', p);
+        if (q == std::string::npos) type_error("Missing ']' in format string");
+        const std::string key = field.substr(p + 1, q - p - 1);
+        const bool digits =
+            !key.empty() && key.find_first_not_of("0123456789") == std::string::npos;
+        v = in_.getitem(v, digits ? Value::integer(digits_value(key)) : Value::string(key));
+        p = q + 1;
+      }
+    }
+    return v;
+  }
+
+  Interpreter& in_;
+  const CallArgs& args_;
+  bool markup_;
+  int auto_index_ = 0;
+  bool manual_ = false;
+};
+
+}  // namespace
+
+Value str_format(Interpreter& in, const Value& fmt_value, const CallArgs& args) {
+  StrFormatter f(in, args, fmt_value.markup);
+  return Value::string(f.render(fmt_value.str(), 0), fmt_value.markup);
 }
 
 }  // namespace owl::tmpl

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "template/unicode_db.h"
+
 namespace owl::tmpl {
 
 namespace {
@@ -112,133 +114,22 @@ bool py_isspace(char32_t c) {
          c == 0x205f || c == 0x3000;
 }
 
-namespace {
+std::u32string upper_cp(char32_t c) { return unicode::to_upper(c); }
+std::u32string lower_cp(char32_t c) { return unicode::to_lower(c); }
+bool py_iscased_upper(char32_t c) { return unicode::is_upper(c); }
+bool py_iscased_lower(char32_t c) { return unicode::is_lower(c); }
 
-bool in(char32_t c, char32_t lo, char32_t hi) { return c >= lo && c <= hi; }
-
-// Pair blocks where the upper case letter sits at an even (or odd) offset and the lower follows.
-bool pair_upper_even(char32_t c) {
-  return in(c, 0x100, 0x12f) || in(c, 0x132, 0x137) || in(c, 0x14a, 0x177) || in(c, 0x1de, 0x1ef) ||
-         in(c, 0x1f8, 0x21f) || in(c, 0x222, 0x233) || in(c, 0x3d8, 0x3ef) || in(c, 0x460, 0x481) ||
-         in(c, 0x48a, 0x4bf) || in(c, 0x4d0, 0x52f) || in(c, 0x1e00, 0x1e95) ||
-         in(c, 0x1ea0, 0x1eff);
-}
-bool pair_upper_odd(char32_t c) {
-  return in(c, 0x139, 0x148) || in(c, 0x179, 0x17e) || in(c, 0x1cd, 0x1dc) || in(c, 0x4c1, 0x4ce);
-}
-
-}  // namespace
-
-std::u32string upper_cp(char32_t c) {
-  if (c < 0x80) return {(c >= 'a' && c <= 'z') ? c - 32 : c};
-  if (c == 0xb5) return {0x39c};
-  if (c == 0xdf) return U"SS";
-  if (in(c, 0xe0, 0xfe) && c != 0xf7) return {c - 32};
-  if (c == 0xff) return {0x178};
-  if (c == 0x131) return U"I";
-  if (c == 0x17f) return U"S";
-  if (pair_upper_even(c)) return {(c % 2 == 1) ? c - 1 : c};
-  if (pair_upper_odd(c)) return {(c % 2 == 0) ? c - 1 : c};
-  if (in(c, 0x3b1, 0x3c1) || in(c, 0x3c3, 0x3cb)) return {c - 32};
-  if (c == 0x3c2) return {0x3a3};
-  if (c == 0x3ac) return {0x386};
-  if (in(c, 0x3ad, 0x3af)) return {c - 37};
-  if (c == 0x3cc) return {0x38c};
-  if (in(c, 0x3cd, 0x3ce)) return {c - 63};
-  if (in(c, 0x430, 0x44f)) return {c - 32};
-  if (in(c, 0x450, 0x45f)) return {c - 80};
-  if (c == 0x4cf) return {0x4c0};
-  if (in(c, 0x561, 0x586)) return {c - 48};
-  if (in(c, 0xff41, 0xff5a)) return {c - 32};
-  if (in(c, 0x10428, 0x1044f)) return {c - 40};
-  return {c};
-}
-
-std::u32string lower_cp(char32_t c) {
-  if (c < 0x80) return {(c >= 'A' && c <= 'Z') ? c + 32 : c};
-  if (in(c, 0xc0, 0xde) && c != 0xd7) return {c + 32};
-  if (c == 0x130) return {0x69, 0x307};
-  if (c == 0x178) return {0xff};
-  if (c == 0x1e9e) return {0xdf};
-  if (pair_upper_even(c)) return {(c % 2 == 0) ? c + 1 : c};
-  if (pair_upper_odd(c)) return {(c % 2 == 1) ? c + 1 : c};
-  if (in(c, 0x391, 0x3a1) || in(c, 0x3a3, 0x3ab)) return {c + 32};
-  if (c == 0x386) return {0x3ac};
-  if (in(c, 0x388, 0x38a)) return {c + 37};
-  if (c == 0x38c) return {0x3cc};
-  if (in(c, 0x38e, 0x38f)) return {c + 63};
-  if (in(c, 0x410, 0x42f)) return {c + 32};
-  if (in(c, 0x400, 0x40f)) return {c + 80};
-  if (c == 0x4c0) return {0x4cf};
-  if (in(c, 0x531, 0x556)) return {c + 48};
-  if (in(c, 0xff21, 0xff3a)) return {c + 32};
-  if (in(c, 0x10400, 0x10427)) return {c + 40};
-  return {c};
-}
-
-bool py_iscased_upper(char32_t c) {
-  auto l = lower_cp(c);
-  return l.size() != 1 || l[0] != c;
-}
-
-bool py_iscased_lower(char32_t c) {
-  if (c == 0xdf || c == 0xaa || c == 0xba) return c == 0xdf;
-  auto u = upper_cp(c);
-  return u.size() != 1 || u[0] != c;
-}
-
-bool py_isalpha(char32_t c) {
-  if (c < 0x80) return (c | 32) >= 'a' && (c | 32) <= 'z';
-  if (py_iscased_upper(c) || py_iscased_lower(c)) return true;
-  return c == 0xaa || c == 0xba || in(c, 0xc0, 0xd6) || in(c, 0xd8, 0xf6) || in(c, 0xf8, 0x2c1) ||
-         in(c, 0x2c6, 0x2d1) || in(c, 0x370, 0x373) ||
-         (in(c, 0x386, 0x3ff) && c != 0x387 && c != 0x38b && c != 0x38d && c != 0x3a2 &&
-          c != 0x3f6) ||
-         in(c, 0x400, 0x481) || in(c, 0x48a, 0x52f) || in(c, 0x531, 0x556) || in(c, 0x561, 0x587) ||
-         in(c, 0x5d0, 0x5ea) || in(c, 0x620, 0x64a) || in(c, 0x671, 0x6d3) || in(c, 0x904, 0x939) ||
-         in(c, 0x958, 0x961) || in(c, 0xe01, 0xe30) || in(c, 0xe40, 0xe46) ||
-         in(c, 0x10a0, 0x10ff) || in(c, 0x1100, 0x11ff) || in(c, 0x1e00, 0x1fbc) ||
-         in(c, 0x3041, 0x3096) || in(c, 0x309d, 0x309f) || in(c, 0x30a1, 0x30fa) ||
-         in(c, 0x30fc, 0x30ff) || in(c, 0x3131, 0x318e) || in(c, 0x3400, 0x4dbf) ||
-         in(c, 0x4e00, 0x9fff) || in(c, 0xac00, 0xd7a3) || in(c, 0xf900, 0xfaff) ||
-         in(c, 0xff66, 0xff9d) || in(c, 0x20000, 0x3134a);
-}
-
-bool py_isdecimal(char32_t c) {
-  return in(c, '0', '9') || in(c, 0x660, 0x669) || in(c, 0x6f0, 0x6f9) || in(c, 0x966, 0x96f) ||
-         in(c, 0x9e6, 0x9ef) || in(c, 0xe50, 0xe59) || in(c, 0xff10, 0xff19);
-}
-
-bool py_isdigit(char32_t c) {
-  return py_isdecimal(c) || c == 0xb2 || c == 0xb3 || c == 0xb9 || c == 0x2070 ||
-         in(c, 0x2074, 0x2079) || in(c, 0x2080, 0x2089) || in(c, 0x2460, 0x2468);
-}
-
-bool py_isnumeric(char32_t c) {
-  static const char32_t kCjk[] = {0x3007, 0x4e00, 0x4e8c, 0x4e09, 0x56db, 0x4e94, 0x516d, 0x4e03,
-                                  0x516b, 0x4e5d, 0x5341, 0x767e, 0x5343, 0x4e07, 0x5104, 0x96f6};
-  if (py_isdigit(c) || in(c, 0xbc, 0xbe) || in(c, 0x2150, 0x218b)) return true;
-  for (char32_t k : kCjk) {
-    if (c == k) return true;
-  }
-  return false;
-}
-
-bool py_isprintable(char32_t c) {
-  if (c < 0x20 || in(c, 0x7f, 0xa0)) return false;
-  if (c == 0xad || c == 0x1680 || in(c, 0x2000, 0x200f) || in(c, 0x2028, 0x202f) ||
-      in(c, 0x205f, 0x2064) || in(c, 0x2066, 0x206f) || c == 0x3000 || c == 0xfeff ||
-      in(c, 0xfff9, 0xfffb) || c == 0xfffe || c == 0xffff || in(c, 0xd800, 0xf8ff) ||
-      in(c, 0xfdd0, 0xfdef) || in(c, 0x600, 0x605) || c == 0x61c || c == 0x6dd || c == 0x70f ||
-      c == 0x180e || in(c, 0xe0000, 0xe0fff) || c >= 0xf0000) {
-    return false;
-  }
-  return true;
-}
+bool py_isalpha(char32_t c) { return unicode::is_alpha(c); }
+bool py_isdecimal(char32_t c) { return unicode::is_decimal(c); }
+bool py_isdigit(char32_t c) { return unicode::is_digit(c); }
+bool py_isnumeric(char32_t c) { return unicode::is_numeric(c); }
+bool py_isprintable(char32_t c) { return unicode::is_printable(c); }
 
 namespace {
 
-bool is_cased(char32_t c) { return py_iscased_upper(c) || py_iscased_lower(c); }
+bool is_cased(char32_t c) {
+  return unicode::is_upper(c) || unicode::is_lower(c) || unicode::is_title(c);
+}
 
 template <typename Fn>
 std::string map_cps(std::string_view s, Fn fn) {
@@ -256,51 +147,98 @@ std::string map_cps(std::string_view s, Fn fn) {
 
 std::string py_upper(std::string_view s) { return map_cps(s, upper_cp); }
 
+namespace {
+
+std::u32string title_cp(char32_t c) { return unicode::to_title(c); }
+
+// Lower-cases cps[i], applying Unicode's Final_Sigma rule to capital sigma as CPython does.
+std::u32string lower_in_context(const std::u32string& cps, size_t i) {
+  if (cps[i] != 0x3a3) return lower_cp(cps[i]);
+  size_t b = i;
+  while (b > 0 && unicode::is_case_ignorable(cps[b - 1])) --b;
+  size_t a = i + 1;
+  while (a < cps.size() && unicode::is_case_ignorable(cps[a])) ++a;
+  const bool before = b > 0 && is_cased(cps[b - 1]);
+  const bool after = a < cps.size() && is_cased(cps[a]);
+  return {before && !after ? char32_t{0x3c2} : char32_t{0x3c3}};
+}
+
+}  // namespace
+
 std::string py_lower(std::string_view s) {
   if (is_ascii(s)) return map_cps(s, lower_cp);
   std::u32string cps = utf8_decode(s);
   std::string out;
-  for (size_t i = 0; i < cps.size(); ++i) {
-    if (cps[i] == 0x3a3) {  // Final_Sigma: a cased letter before, none after
-      bool before = i > 0 && is_cased(cps[i - 1]);
-      bool after = i + 1 < cps.size() && is_cased(cps[i + 1]);
-      append_utf8(out, before && !after ? 0x3c2 : 0x3c3);
-      continue;
-    }
-    out += utf8_encode(lower_cp(cps[i]));
-  }
+  for (size_t i = 0; i < cps.size(); ++i) out += utf8_encode(lower_in_context(cps, i));
   return out;
 }
 
 std::string py_swapcase(std::string_view s) {
-  return map_cps(s, [](char32_t c) {
-    if (py_iscased_upper(c)) return lower_cp(c);
-    if (py_iscased_lower(c)) return upper_cp(c);
-    return std::u32string{c};
-  });
+  std::u32string cps = utf8_decode(s);
+  std::string out;
+  for (size_t i = 0; i < cps.size(); ++i) {
+    const char32_t c = cps[i];
+    out += utf8_encode(py_iscased_upper(c)   ? lower_in_context(cps, i)
+                       : py_iscased_lower(c) ? upper_cp(c)
+                                             : std::u32string{c});
+  }
+  return out;
 }
-
-namespace {
-std::u32string title_cp(char32_t c) { return c == 0xdf ? std::u32string(U"Ss") : upper_cp(c); }
-}  // namespace
 
 std::string py_capitalize(std::string_view s) {
   std::u32string cps = utf8_decode(s);
   std::string out;
   for (size_t i = 0; i < cps.size(); ++i) {
-    out += utf8_encode(i == 0 ? title_cp(cps[i]) : lower_cp(cps[i]));
+    out += utf8_encode(i == 0 ? title_cp(cps[i]) : lower_in_context(cps, i));
   }
   return out;
 }
 
 std::string py_title(std::string_view s) {
+  std::u32string cps = utf8_decode(s);
   std::string out;
   bool prev_cased = false;
-  for (char32_t c : utf8_decode(s)) {
-    out += utf8_encode(prev_cased ? lower_cp(c) : title_cp(c));
-    prev_cased = is_cased(c);
+  for (size_t i = 0; i < cps.size(); ++i) {
+    out += utf8_encode(prev_cased ? lower_in_context(cps, i) : title_cp(cps[i]));
+    prev_cased = is_cased(cps[i]);
   }
   return out;
+}
+
+// CPython's unicode_islower/isupper/istitle: titlecase letters count as upper for istitle and
+// fail both islower and isupper.
+bool py_str_islower(std::string_view s) {
+  bool cased = false;
+  for (char32_t c : utf8_decode(s)) {
+    if (unicode::is_upper(c) || unicode::is_title(c)) return false;
+    cased = cased || unicode::is_lower(c);
+  }
+  return cased;
+}
+
+bool py_str_isupper(std::string_view s) {
+  bool cased = false;
+  for (char32_t c : utf8_decode(s)) {
+    if (unicode::is_lower(c) || unicode::is_title(c)) return false;
+    cased = cased || unicode::is_upper(c);
+  }
+  return cased;
+}
+
+bool py_str_istitle(std::string_view s) {
+  bool cased = false, prev_cased = false;
+  for (char32_t c : utf8_decode(s)) {
+    if (unicode::is_upper(c) || unicode::is_title(c)) {
+      if (prev_cased) return false;
+      prev_cased = cased = true;
+    } else if (unicode::is_lower(c)) {
+      if (!prev_cased) return false;
+      prev_cased = cased = true;
+    } else {
+      prev_cased = false;
+    }
+  }
+  return cased;
 }
 
 std::string py_strip(std::string_view s, const std::optional<std::string>& chars, bool left,

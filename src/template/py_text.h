@@ -28,6 +28,11 @@ bool py_iscased_upper(char32_t c);
 bool py_iscased_lower(char32_t c);
 bool py_isprintable(char32_t c);
 
+// Python str.islower() / isupper() / istitle() of a whole string.
+bool py_str_islower(std::string_view s);
+bool py_str_isupper(std::string_view s);
+bool py_str_istitle(std::string_view s);
+
 // Python str.upper()/lower() (ß -> SS, final sigma, ...).
 std::string py_upper(std::string_view s);
 std::string py_lower(std::string_view s);

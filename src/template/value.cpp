@@ -121,13 +121,21 @@ void DictObj::set(const Value& key, Value value) {
 
 namespace {
 thread_local int nest_depth = 0;
+thread_local uint64_t nest_visits = 0;  // nodes visited by the current top-level operation
 constexpr int kMaxNest = 900;
+// Lists shared inside a value form a DAG that ==, repr and json.dumps walk as a tree.
+constexpr uint64_t kMaxVisits = 10'000'000;
 }  // namespace
 
 NestGuard::NestGuard() {
+  if (nest_depth == 0) nest_visits = 0;
   if (++nest_depth > kMaxNest) {
     --nest_depth;
     throw TemplateError(ErrorKind::kLimit, "maximum recursion depth exceeded in nested value");
+  }
+  if (++nest_visits > kMaxVisits) {
+    --nest_depth;
+    throw TemplateError(ErrorKind::kLimit, "value too large (more than 10 million nested items)");
   }
 }
 
@@ -179,7 +187,7 @@ std::string type_name(const Value& v) {
     case Kind::kString:
       return v.markup ? "Markup" : "str";
     case Kind::kList:
-      return "list";
+      return v.list_obj().view ? v.list_obj().view : "list";
     case Kind::kTuple:
       return "tuple";
     case Kind::kDict:
@@ -198,11 +206,19 @@ std::string type_name(const Value& v) {
 
 namespace {
 
+// Shared lists can form a DAG whose printed form is exponentially large: bound it.
+void check_repr_size(size_t n) {
+  if (n > kMaxValueBytes) {
+    throw TemplateError(ErrorKind::kLimit, "value too large to convert to a string");
+  }
+}
+
 std::string join_repr(const std::vector<Value>& items) {
   std::string out;
   for (size_t k = 0; k < items.size(); ++k) {
     if (k) out += ", ";
     out += repr(items[k]);
+    check_repr_size(out.size());
   }
   return out;
 }
@@ -214,6 +230,7 @@ std::string dict_repr(const DictObj& d) {
     if (!first) out += ", ";
     first = false;
     out += repr(k) + ": " + repr(v);
+    check_repr_size(out.size());
   }
   return out + "}";
 }
@@ -236,6 +253,11 @@ std::string to_str(const Value& v) {
     case Kind::kString:
       return v.str();
     case Kind::kList:
+      if (v.list_obj().view && std::string_view(v.list_obj().view) == "range") {
+        const int64_t* r = v.list_obj().range_args;
+        return r[2] == 1 ? fmt::format("range({}, {})", r[0], r[1])
+                         : fmt::format("range({}, {}, {})", r[0], r[1], r[2]);
+      }
       if (v.list_obj().view)
         return std::string(v.list_obj().view) + "([" + join_repr(v.items()) + "])";
       return "[" + join_repr(v.items()) + "]";
@@ -298,6 +320,8 @@ bool py_eq(const Value& a, const Value& b) {
       return a.str() == b.str();
     case Kind::kList:
     case Kind::kTuple: {
+      if (a.obj == b.obj) return true;  // CPython compares identical items as equal first
+      if (a.kind == Kind::kList && type_name(a) != type_name(b)) return false;  // list vs range
       const auto& x = a.items();
       const auto& y = b.items();
       if (x.size() != y.size()) return false;

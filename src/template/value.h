@@ -107,9 +107,12 @@ struct Value {
 // Python list / tuple storage. Lists are shared by reference like Python's (list.pop mutates).
 struct ListObj : Object {
   std::vector<Value> items;
-  size_t consumed = 0;         // kIterator: how many items next() has already taken
-  bool group_tuple = false;    // |groupby's (grouper, list) named tuple
-  const char* view = nullptr;  // "dict_items"/"dict_keys"/"dict_values": how str() prints it
+  size_t consumed = 0;       // kIterator: how many items next() has already taken
+  bool group_tuple = false;  // |groupby's (grouper, list) named tuple
+  // Python type when this is not a plain list: "dict_items", "dict_keys", "dict_values" (views)
+  // or "range"; such values print, compare and serialise like those types.
+  const char* view = nullptr;
+  int64_t range_args[3] = {0, 0, 1};  // start, stop, step of a "range"
 };
 
 // Insertion-ordered dict with Python key equality (1 == 1.0 == True); also a Namespace's storage.
@@ -149,6 +152,9 @@ struct CallableObj : Object {
   virtual Value call(Interpreter& in, CallArgs& args) = 0;
   virtual std::string repr() const = 0;
 };
+
+// Largest string str()/repr()/json.dumps of one value may produce (memory guard).
+constexpr size_t kMaxValueBytes = size_t{64} << 20;
 
 // Bounds recursion over nested values (repr, ==, json) like Python's recursion limit.
 class NestGuard {

@@ -39,10 +39,20 @@ std::vector<std::optional<Value>> bind_args(const char* func, const CallArgs& ar
   return out;
 }
 
+int64_t digits_value(std::string_view digits) {
+  int64_t v = 0;
+  for (char c : digits) {
+    if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, c - '0', &v)) {
+      return INT64_MAX;
+    }
+  }
+  return v;
+}
+
 int64_t arg_int(const char* func, const Value& v) {
   if (v.kind == Kind::kInt) return v.i;
   if (v.kind == Kind::kBool) return v.b;
-  check_defined(v);
+  // Python's C functions reject an Undefined like any other non-int (TypeError).
   throw TemplateError(ErrorKind::kType, fmt::format("{}: '{}' object cannot be interpreted as an "
                                                     "integer",
                                                     func, type_name(v)));
@@ -50,7 +60,6 @@ int64_t arg_int(const char* func, const Value& v) {
 
 std::string arg_str(const char* func, const Value& v) {
   if (v.kind == Kind::kString) return v.str();
-  check_defined(v);
   throw TemplateError(ErrorKind::kType,
                       fmt::format("{}: argument must be str, not {}", func, type_name(v)));
 }
@@ -102,21 +111,13 @@ bool t_escaped(Interpreter&, const Value& v, CallArgs&) {
   return v.kind == Kind::kString && v.markup;
 }
 
-// Python str.islower()/isupper(): at least one cased character and no cased one of the other case.
-bool case_test(const Value& v, bool want_lower) {
-  bool any = false;
-  for (char32_t c : utf8_decode(to_str(v))) {
-    const bool up = py_iscased_upper(c), low = py_iscased_lower(c);
-    if (want_lower ? up : low) return false;
-    any = any || (want_lower ? low : up);
-  }
-  return any;
-}
-bool t_lower(Interpreter&, const Value& v, CallArgs&) { return case_test(v, true); }
-bool t_upper(Interpreter&, const Value& v, CallArgs&) { return case_test(v, false); }
+// str(value).islower() / isupper()
+bool t_lower(Interpreter&, const Value& v, CallArgs&) { return py_str_islower(to_str(v)); }
+bool t_upper(Interpreter&, const Value& v, CallArgs&) { return py_str_isupper(to_str(v)); }
 
 // len() and __getitem__ both exist (str, list, tuple, dict, and Undefined's stubs).
 bool t_sequence(Interpreter&, const Value& v, CallArgs&) {
+  if (v.kind == Kind::kList && v.list_obj().view) return type_name(v) == "range";  // no views
   return v.kind == Kind::kString || v.is_sequence() || v.kind == Kind::kDict || v.is_undefined();
 }
 bool t_iterable(Interpreter&, const Value& v, CallArgs&) {
