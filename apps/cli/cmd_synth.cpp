@@ -16,9 +16,9 @@ int synth_command(int argc, char** argv) {
   SynthOptions o;
   app.add_option("--config", o.config_path, "config.json of the model to imitate")->required();
   app.add_option("--layers", o.n_layers, "keep only this many layers");
-  app.add_option(
-      "--tokenizer", o.tokenizer_dir,
-      "with --format hf: a tokenizer folder whose files are copied (tokenizer.json, ...)");
+  app.add_option("--tokenizer", o.tokenizer_dir,
+                 "tokenizer folder to carry (tokenizer.json, tokenizer_config.json; copied as is with "
+                 "--format hf)");
   app.add_option("--type", o.type,
                  "f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k q4_k q5_k q6_k iq4_nl, or the mixes "
                  "q4_k_m q4_k_s q5_k_m q3_k_m")->capture_default_str();

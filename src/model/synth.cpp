@@ -17,6 +17,7 @@
 #include "model/registry.h"
 #include "model/synth_detail.h"
 #include "tensor/quant.h"
+#include "tokenizer/gguf_export.h"
 
 namespace owl {
 namespace {
@@ -274,10 +275,13 @@ SynthReport synthesize_model(const SynthOptions& o) {
   w.set("general.name", gguf::Value::string("synthetic " + std::filesystem::path(o.config_path).parent_path().filename().string()));
   w.set("general.file_type", gguf::Value::u32(file_type_id(o.type)));
   for (auto& [k, v] : metadata) w.set(k, v);
-  if (!o.tokenizer_dir.empty()) fail("--tokenizer: only --format hf carries tokenizer files");
-  const int32_t bos = config_token_id(config, "bos_token_id", c.vocab_size - 2);
-  const int32_t eos = config_token_id(config, "eos_token_id", c.vocab_size - 1);
-  add_synthetic_vocab(w, c.vocab_size, bos, eos);
+  if (!o.tokenizer_dir.empty()) {
+    write_gguf_tokenizer(o.tokenizer_dir, c.vocab_size, w);
+  } else {
+    const int32_t bos = config_token_id(config, "bos_token_id", c.vocab_size - 2);
+    const int32_t eos = config_token_id(config, "eos_token_id", c.vocab_size - 1);
+    add_synthetic_vocab(w, c.vocab_size, bos, eos);
+  }
 
   for (const RecordedTensor& t : tensors) {
     const int64_t n = t.ne[0] * t.ne[1] * t.ne[2] * t.ne[3];

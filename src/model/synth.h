@@ -13,9 +13,9 @@ namespace owl {
 struct SynthOptions {
   std::string config_path;     // a Hugging Face config.json
   int32_t n_layers = 0;        // > 0: keep only this many layers
-  std::string
-      tokenizer_dir;  // hf: a tokenizer folder whose files are copied (tokenizer.json,
-                      // tokenizer_config.json, special_tokens_map.json, chat_template.jinja)
+  // A tokenizer folder: GGUF gets its vocabulary and chat template as llama.cpp's converter
+  // writes them; a Hugging Face folder gets copies of its files.
+  std::string tokenizer_dir;
   std::string type = "f32";    // f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k q4_k q5_k q6_k
                                // iq4_nl, or a llama.cpp mix: q4_k_m q4_k_s q5_k_m q3_k_m
   std::string out_path;        // a .gguf file, or the folder to write for format "hf"

@@ -6,12 +6,15 @@
 
 #include <string_view>
 
+#include "tokenizer/normalizer.h"
 #include "tokenizer/pre_tokenizer.h"
 
 namespace owl {
 
 struct GgufBpePreset {
   PreTokenizer pre_tokenizer;
+  // The normalizer of the tokenizer.json the family ships (GGUF does not store it): Qwen's is NFC.
+  Normalizer normalizer;
   bool ignore_merges = false;
   bool add_bos = false;  // llama.cpp's default when the GGUF has no add_bos_token
   bool known = true;     // false: the name was not recognised (llama.cpp's "default" is used)

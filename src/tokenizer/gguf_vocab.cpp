@@ -151,6 +151,7 @@ void build_bpe(const gguf::File& f, TokenizerParts& parts, const GgufBpePreset& 
   parts.description = fmt::format("GGUF gpt2 (byte-level BPE, pre '{}'), {} tokens, {} merges", pre,
                                   v.size(), table.size());
   parts.pre_tokenizer = std::move(const_cast<GgufBpePreset&>(preset).pre_tokenizer);
+  parts.normalizer = std::move(const_cast<GgufBpePreset&>(preset).normalizer);
   parts.model = std::make_unique<BpeModel>(parts.vocab, std::move(table), std::move(o));
   parts.decoder = Decoder::byte_level();
 }
