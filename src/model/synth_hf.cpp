@@ -185,6 +185,9 @@ void copy_tokenizer_files(const std::string& from, const std::string& to) {
     std::error_code ec;
     fs::copy_file(src, fs::path(to) / name, fs::copy_options::overwrite_existing, ec);
     if (ec) fail("{}: cannot copy to {}: {}", src.string(), to, ec.message());
+    // Copies of read-only files stay writable, so a second synth can replace them.
+    fs::permissions(fs::path(to) / name, fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::add, ec);
   }
 }
 
