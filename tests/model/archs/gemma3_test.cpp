@@ -18,6 +18,7 @@
 #include "model/blocks/sliding_window.h"
 #include "model/config_reader.h"
 #include "model/loader.h"
+#include "model/synth.h"
 
 namespace owl::test {
 namespace {
@@ -91,6 +92,35 @@ TEST(Gemma3, LayerTypesAndSoftcapsGiveTheSameLogitsInBothFormats) {
   EXPECT_LT(r.max_diff, 1e-5f);
   EXPECT_LE(r.max_abs, 2.0f);  // capped
   EXPECT_GT(r.max_abs, 0.1f);
+}
+
+// Gemma 3's tokenizer.json adds <image_soft_token> as id 262144, one past the 262144-row
+// embedding table of the published configs: the folder still loads and tokenizes.
+TEST(Gemma3, HfFolderWithThePublishedTokenizerLoads) {
+  nlohmann::json c =
+      nlohmann::json::parse(read_file(shared_dir() + "/configs/gemma-3-1b-it/config.json"));
+  c["hidden_size"] = 32;
+  c["intermediate_size"] = 64;
+  c["head_dim"] = 16;
+  const std::string config_path = temp_path("gemma3_tok_config.json");
+  std::ofstream(config_path) << c.dump();
+  SynthOptions o;
+  o.config_path = config_path;
+  o.n_layers = 1;
+  o.format = "hf";
+  o.type = "bf16";
+  o.tokenizer_dir = shared_dir() + "/tokenizers/gemma-3";
+  o.out_path = temp_path("gemma3_tok_hf");
+  synthesize_model(o);
+  auto model = load_model(o.out_path);
+  EXPECT_EQ(model->config().vocab_size, 262144);
+  EXPECT_EQ(model->tokenizer().n_vocab(), 262145);
+  const std::vector<int32_t> ids = model->tokenizer().encode("Hello world", false);
+  ASSERT_FALSE(ids.empty());
+  const std::vector<float> logits = run_tokens(*model, ids, 2);
+  for (float v : logits) ASSERT_TRUE(std::isfinite(v));
+  fs::remove_all(o.out_path);
+  fs::remove(config_path);
 }
 
 TEST(Gemma3, SlidingLayersFromPublishedConfig) {
