@@ -191,6 +191,34 @@ void copy_tokenizer_files(const std::string& from, const std::string& to) {
   }
 }
 
+// A stacked {in, out, E} tensor as E tensors [out, in] named by the "{}" pattern (Qwen3-MoE,
+// DeepSeek, ...: model.layers.N.mlp.experts.{}.gate_proj.weight).
+void add_per_expert(safetensors::Writer& w, const Group& g, const std::shared_ptr<PartCache>& cache,
+                    SynthReport& report) {
+  const RecordedTensor& t = *g.parts[0];
+  const std::optional<safetensors::RawDType> raw = safetensors::raw_dtype_for(g.type);
+  if (g.parts.size() != 1 || t.hf.transposed || !raw || g.hf_name.find("{}") == std::string::npos) {
+    fail("synth: {} cannot be written one tensor per expert", g.hf_name);
+  }
+  const Dims d = dims_of(t);
+  const size_t expert_bytes = row_bytes(g.type, d.in) * static_cast<size_t>(d.out);
+  cache->uses_left = static_cast<int>(d.experts);
+  for (int64_t e = 0; e < d.experts; ++e) {
+    std::string name = g.hf_name;
+    name.replace(name.find("{}"), 2, std::to_string(e));
+    std::vector<int64_t> shape = {d.out};
+    if (!t.is_vector) shape.push_back(d.in);
+    w.add_tensor(name, *raw, shape, [cache, e, expert_bytes](uint8_t* dst, size_t) {
+      std::memcpy(dst, cache->get()[0].data() + static_cast<size_t>(e) * expert_bytes,
+                  expert_bytes);
+      cache->done();
+    });
+  }
+  report.n_params += t.ne[0] * t.ne[1] * t.ne[2] * t.ne[3];
+  report.bytes += expert_bytes * static_cast<uint64_t>(d.experts);
+  report.n_tensors += d.experts;
+}
+
 }  // namespace
 
 void write_hf_folder(const SynthOptions& o, const nlohmann::json& config,
@@ -220,6 +248,9 @@ void write_hf_folder(const SynthOptions& o, const nlohmann::json& config,
                        cache->done();
                      });
       }
+    } else if (t.hf.per_expert) {
+      add_per_expert(w, g, cache, report);
+      continue;
     } else {
       const std::optional<safetensors::RawDType> raw = safetensors::raw_dtype_for(g.type);
       if (!raw || (g.type != DType::kF32 && g.type != DType::kF16 && g.type != DType::kBF16)) {

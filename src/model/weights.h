@@ -63,6 +63,7 @@ struct HfLayout {
   int32_t interleave_index = 0;  // (gpt-oss gate_up_proj: gate rows even, up rows odd)
   bool transposed = false;       // HF holds each matrix as [in, out] (x @ W), e.g. gpt-oss experts
   bool mxfp4_blocks = false;     // MXFP4 data goes to "<name>_blocks" / "<name>_scales" (U8)
+  bool per_expert = false;       // one HF tensor per expert: "{}" in the HF name is its index
 };
 
 // A tensor an architecture asks for, as recorded for `owl synth` (which then makes it up).
