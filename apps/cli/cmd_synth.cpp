@@ -1,4 +1,5 @@
-// owl synth: write a random-weight model with the exact tensor shapes of a config.json.
+// owl synth: write a random-weight model with the exact tensor shapes of a config.json, as GGUF
+// or as a Hugging Face folder.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -15,11 +16,19 @@ int synth_command(int argc, char** argv) {
   SynthOptions o;
   app.add_option("--config", o.config_path, "config.json of the model to imitate")->required();
   app.add_option("--layers", o.n_layers, "keep only this many layers");
-  app.add_option("--tokenizer", o.tokenizer_dir, "tokenizer folder to carry (tokenizer.json, tokenizer_config.json)");
+  app.add_option("--tokenizer", o.tokenizer_dir,
+                 "tokenizer folder to carry (tokenizer.json, tokenizer_config.json; copied as is with "
+                 "--format hf)");
   app.add_option("--type", o.type,
                  "f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k q4_k q5_k q6_k iq4_nl, or the mixes "
                  "q4_k_m q4_k_s q5_k_m q3_k_m")->capture_default_str();
-  app.add_option("--out", o.out_path, "output .gguf")->required();
+  app.add_option("--out", o.out_path, "output .gguf, or the folder to write with --format hf")
+      ->required();
+  app.add_option("--format", o.format,
+                 "gguf (llama.cpp names), or hf: a Hugging Face folder with the same weights "
+                 "(f32/f16/bf16)")
+      ->check(CLI::IsMember({"gguf", "hf"}))
+      ->capture_default_str();
   app.add_option("--seed", o.seed, "random seed")->capture_default_str();
   app.add_option("-t,--threads", o.threads, "threads (default: all cores)");
   try {

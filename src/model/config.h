@@ -47,6 +47,13 @@ struct ModelConfig {
   float norm_eps = 1e-5f;
   RopeConfig rope;
   bool tied_embeddings = false;
+  // Attention variants (defaults: every layer causal over all positions, 1/sqrt(head_dim)).
+  int32_t sliding_window = 0;       // positions a sliding-window layer sees (its own included)
+  std::vector<uint8_t> swa_layers;  // [n_layers] 1 where the layer uses the sliding window
+  float rope_theta_swa = 0.0f;  // > 0: RoPE base of the sliding-window layers (gemma3), unscaled
+  float attn_scale = 0.0f;      // > 0: scores are q.k * attn_scale instead of 1/sqrt(head_dim)
+  float attn_softcap = 0.0f;    // > 0: scores = cap * tanh(scores / cap)
+  float logit_softcap = 0.0f;   // > 0: final logits = cap * tanh(logits / cap)
   // Mixture of experts (0 when dense).
   int32_t n_experts = 0;
   int32_t n_experts_used = 0;

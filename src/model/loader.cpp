@@ -29,8 +29,18 @@ std::string file_stem(const std::string& path) { return fs::path(path).stem().st
 void finish_model(Model& model, WeightBinder& binder, std::unique_ptr<Tokenizer> tokenizer,
                   const std::string& path) {
   if (tokenizer && tokenizer->n_vocab() > model.config().vocab_size) {
-    fail("{}: the tokenizer has {} tokens but the model's vocabulary has {}", path,
-         tokenizer->n_vocab(), model.config().vocab_size);
+    // Published tokenizers may add special tokens past the embedding table (Gemma 3's
+    // <image_soft_token> is id 262144 of 262144 rows); text never yields them unless written
+    // out, and feeding one is an error at embedding time. Ordinary tokens past it are not.
+    for (int32_t id = model.config().vocab_size; id < tokenizer->n_vocab(); ++id) {
+      const TokenKind kind = tokenizer->token_kind(id);
+      if (kind != TokenKind::kControl && kind != TokenKind::kUserDefined) {
+        fail("{}: the tokenizer has {} tokens but the model's vocabulary has {}", path,
+             tokenizer->n_vocab(), model.config().vocab_size);
+      }
+    }
+    OWL_LOG_INFO("{}: the tokenizer's special tokens {}..{} lie past the model's vocabulary", path,
+                 model.config().vocab_size, tokenizer->n_vocab() - 1);
   }
   for (const std::string& name : binder.unused()) OWL_LOG_INFO("{}: tensor {} is not used", path, name);
   model.set_tokenizer(std::move(tokenizer));

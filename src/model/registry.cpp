@@ -10,6 +10,8 @@ const std::vector<Architecture>& architectures() {
       archs::llama(),
       archs::qwen2(),
       archs::qwen3(),
+      archs::olmo2(),
+      archs::gemma3(),
   };
   return list;
 }

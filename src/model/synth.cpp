@@ -2,11 +2,10 @@
 // recording mode, lists the tensors; the config reader records the GGUF metadata.
 #include "model/synth.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "base/fp16.h"
@@ -16,6 +15,7 @@
 #include "formats/gguf_writer.h"
 #include "model/config_reader.h"
 #include "model/registry.h"
+#include "model/synth_detail.h"
 #include "tensor/quant.h"
 #include "tokenizer/gguf_export.h"
 
@@ -83,32 +83,6 @@ uint64_t name_seed(uint64_t seed, const std::string& name) {
   return h;
 }
 
-// Random contents: norm weights near 1, everything else N(0, stddev). Each row has its own
-// stream (seeded from the tensor name and row), so rows are made in parallel and a tensor's
-// contents do not depend on the thread count or on the other tensors.
-void fill_tensor(const RecordedTensor& t, DType type, uint64_t seed, float stddev, uint8_t* dst,
-                 ThreadPool& pool) {
-  const int64_t row = t.ne[0];
-  const int64_t rows = t.ne[1] * t.ne[2] * t.ne[3];
-  const size_t rb = row_bytes(type, row);
-  const uint64_t base = name_seed(seed, t.name);
-  const bool norm = t.is_vector && contains(t.name, "norm");
-  pool.parallel_for(rows, [&](int64_t begin, int64_t end, int) {
-    std::vector<float> values(static_cast<size_t>(row));
-    for (int64_t r = begin; r < end; ++r) {
-      Rng rng{base + 0x632be59bd9b4e019ull * static_cast<uint64_t>(r)};
-      for (int64_t i = 0; i < row; ++i) {
-        if (!t.values.empty()) {
-          values[i] = t.values[static_cast<size_t>(r * row + i)];
-        } else {
-          values[i] = norm ? 1.0f + 0.1f * rng.normal() : stddev * rng.normal();
-        }
-      }
-      quantize_row(type, values.data(), dst + static_cast<size_t>(r) * rb, row);
-    }
-  });
-}
-
 // Vocabulary of a model made without a tokenizer: GPT-2 byte-level tokens for the 256 bytes
 // (so any text tokenizes), then placeholders; bos/eos from the config or the last ids.
 void add_synthetic_vocab(gguf::Writer& w, int32_t n_vocab, int32_t bos, int32_t eos) {
@@ -165,6 +139,35 @@ int32_t config_token_id(const nlohmann::json& config, const char* key, int32_t d
 
 }  // namespace
 
+namespace synth_detail {
+
+// Each row has its own stream (seeded from the tensor name and row), so rows are made in
+// parallel and a tensor's contents do not depend on the thread count or on the other tensors.
+void fill_tensor(const RecordedTensor& t, DType type, uint64_t seed, float stddev, uint8_t* dst,
+                 ThreadPool& pool) {
+  const int64_t row = t.ne[0];
+  const int64_t rows = t.ne[1] * t.ne[2] * t.ne[3];
+  const size_t rb = row_bytes(type, row);
+  const uint64_t base = name_seed(seed, t.name);
+  const bool norm = t.is_vector && contains(t.name, "norm");
+  pool.parallel_for(rows, [&](int64_t begin, int64_t end, int) {
+    std::vector<float> values(static_cast<size_t>(row));
+    for (int64_t r = begin; r < end; ++r) {
+      Rng rng{base + 0x632be59bd9b4e019ull * static_cast<uint64_t>(r)};
+      for (int64_t i = 0; i < row; ++i) {
+        if (!t.values.empty()) {
+          values[i] = t.values[static_cast<size_t>(r * row + i)];
+        } else {
+          values[i] = norm ? 1.0f + 0.1f * rng.normal() : stddev * rng.normal();
+        }
+      }
+      quantize_row(type, values.data(), dst + static_cast<size_t>(r) * rb, row);
+    }
+  });
+}
+
+}  // namespace synth_detail
+
 DType synth_tensor_type(const std::string& type_name, const std::string& name, int64_t row,
                         int32_t n_layers, int32_t n_experts, bool tied_output) {
   const bool mix = type_name == "q4_k_m" || type_name == "q4_k_s" || type_name == "q5_k_m" ||
@@ -210,6 +213,10 @@ SynthReport synthesize_model(const SynthOptions& o) {
     fail("{}: not valid JSON: {}", o.config_path, e.what());
   }
   if (!config.is_object()) fail("{}: expected a JSON object", o.config_path);
+  if (o.format != "gguf" && o.format != "hf") fail("--format {}: expected gguf or hf", o.format);
+  if (o.format == "hf" && o.type != "f32" && o.type != "f16" && o.type != "bf16") {
+    fail("--type {}: a Hugging Face folder holds f32, f16 or bf16 weights", o.type);
+  }
   if (o.n_layers > 0) {
     config["num_hidden_layers"] = o.n_layers;
     if (config.contains("layer_types") && config["layer_types"].is_array() &&
@@ -243,7 +250,26 @@ SynthReport synthesize_model(const SynthOptions& o) {
   const int32_t n_layers = c.n_layers, n_experts = c.n_experts;
   arch->build(c, binder);
 
+  // Published MXFP4 checkpoints (gpt-oss: quantization_config.quant_method "mxfp4") hold the
+  // routed experts in MXFP4 and llama.cpp's converter keeps them so; the rest follows --type.
+  const nlohmann::json* quant =
+      config.contains("quantization_config") ? &config["quantization_config"] : nullptr;
+  const bool mxfp4_experts = quant != nullptr && quant->is_object() &&
+                             quant->value("quant_method", std::string()) == "mxfp4";
+  auto type_of = [&](const RecordedTensor& t) {
+    if (t.is_vector) return DType::kF32;
+    if (mxfp4_experts && contains(t.name, "_exps.weight") && t.ne[0] % 32 == 0)
+      return DType::kMXFP4;
+    return synth_tensor_type(o.type, t.name, t.ne[0], n_layers, n_experts, tied);
+  };
   ThreadPool pool(o.threads > 0 ? o.threads : default_thread_count());
+  const float stddev = config.value("initializer_range", 0.02f);
+  SynthReport report;
+  report.arch = std::string(arch->name);
+  if (o.format == "hf") {
+    synth_detail::write_hf_folder(o, config, tensors, type_of, stddev, pool, report);
+    return report;
+  }
   gguf::Writer w;
   w.set("general.architecture", gguf::Value::string(std::string(arch->name)));
   w.set("general.name", gguf::Value::string("synthetic " + std::filesystem::path(o.config_path).parent_path().filename().string()));
@@ -257,17 +283,14 @@ SynthReport synthesize_model(const SynthOptions& o) {
     add_synthetic_vocab(w, c.vocab_size, bos, eos);
   }
 
-  const float stddev = config.value("initializer_range", 0.02f);
-  SynthReport report;
-  report.arch = std::string(arch->name);
   for (const RecordedTensor& t : tensors) {
     const int64_t n = t.ne[0] * t.ne[1] * t.ne[2] * t.ne[3];
-    const DType type = t.is_vector ? DType::kF32
-                                   : synth_tensor_type(o.type, t.name, t.ne[0], n_layers, n_experts, tied);
+    const DType type = type_of(t);
     const uint64_t seed = o.seed;
-    w.add_tensor(t.name, type, t.ne, t.n_dims, [t, type, seed, stddev, &pool](uint8_t* dst, size_t) {
-      fill_tensor(t, type, seed, stddev, dst, pool);
-    });
+    w.add_tensor(t.name, type, t.ne, t.n_dims,
+                 [t, type, seed, stddev, &pool](uint8_t* dst, size_t) {
+                   synth_detail::fill_tensor(t, type, seed, stddev, dst, pool);
+                 });
     report.n_params += n;
     report.bytes += row_bytes(type, t.ne[0]) * static_cast<uint64_t>(n / t.ne[0]);
     ++report.n_tensors;

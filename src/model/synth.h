@@ -1,5 +1,6 @@
 // `owl synth`: a random-weight model with the exact tensor shapes of a published config.json,
-// written as GGUF (llama.cpp's names and metadata keys), quantized to a chosen type or mix.
+// written as GGUF (llama.cpp's names and metadata keys), quantized to a chosen type or mix, or
+// as a Hugging Face folder (config.json, model.safetensors) holding the same weights.
 #pragma once
 
 #include <cstdint>
@@ -12,10 +13,13 @@ namespace owl {
 struct SynthOptions {
   std::string config_path;     // a Hugging Face config.json
   int32_t n_layers = 0;        // > 0: keep only this many layers
-  std::string tokenizer_dir;   // a tokenizer folder to carry (tokenizer.json + tokenizer_config.json)
+  // A tokenizer folder: GGUF gets its vocabulary and chat template as llama.cpp's converter
+  // writes them; a Hugging Face folder gets copies of its files.
+  std::string tokenizer_dir;
   std::string type = "f32";    // f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k q4_k q5_k q6_k
                                // iq4_nl, or a llama.cpp mix: q4_k_m q4_k_s q5_k_m q3_k_m
-  std::string out_path;
+  std::string out_path;        // a .gguf file, or the folder to write for format "hf"
+  std::string format = "gguf";  // "gguf", or "hf": HF names and layouts, f32/f16/bf16 only
   uint64_t seed = 1;
   int32_t threads = 0;         // 0: all cores
 };

@@ -35,6 +35,26 @@ float* WeightArena::alloc(size_t n) {
   return buffers_.back().data();
 }
 
+uint8_t* WeightArena::alloc_bytes(size_t n) {
+  return reinterpret_cast<uint8_t*>(alloc((n + sizeof(float) - 1) / sizeof(float)));
+}
+
+const TensorView* WeightBinder::raw(std::string_view gguf_name, std::string_view hf_name,
+                                    std::initializer_list<int64_t> ne, bool required) {
+  if (recording()) return nullptr;
+  return lookup(gguf_name, hf_name, ne, required);
+}
+
+void WeightBinder::set_hf_layout(std::string_view gguf_name, const HfLayout& layout) {
+  if (!recording()) return;
+  for (auto it = record_->rbegin(); it != record_->rend(); ++it) {
+    if (it->name == gguf_name) {
+      it->hf = layout;
+      return;
+    }
+  }
+}
+
 bool WeightBinder::has(std::string_view gguf_name, std::string_view hf_name) const {
   if (recording()) return false;
   const std::string name(naming() == WeightNaming::kGguf ? gguf_name : hf_name);
@@ -62,6 +82,7 @@ const TensorView* WeightBinder::record(std::string_view gguf_name, std::string_v
   if (!required || name.empty()) return nullptr;
   RecordedTensor r;
   r.name = name;
+  r.hf_name = std::string(hf_name);
   r.n_dims = static_cast<int>(ne.size());
   int i = 0;
   for (int64_t d : ne) r.ne[i++] = d;

@@ -26,6 +26,8 @@ enum class WeightNaming { kGguf, kHf };
 class WeightArena {
  public:
   float* alloc(size_t n);
+  // n bytes, 64-byte aligned (tensors re-laid out at load, e.g. MXFP4 from Hugging Face blocks).
+  uint8_t* alloc_bytes(size_t n);
 
  private:
   std::deque<AlignedBuffer<float>> buffers_;
@@ -58,6 +60,18 @@ class WeightSource {
   std::vector<std::shared_ptr<void>> owners_;
 };
 
+// How a Hugging Face folder stores a tensor relative to its GGUF form (as llama.cpp's converter
+// transforms it), so `owl synth --format hf` can write the same model in both formats.
+struct HfLayout {
+  int32_t unpermute_heads = 0;   // > 0: llama Q/K rows: HF = llama_unpermute_qk_rows(GGUF, heads)
+  float offset = 0.0f;           // HF value = GGUF value + offset (Gemma's norms: GGUF holds 1 + w)
+  int32_t interleave = 0;        // > 1: rows interleaved with the other tensors of the same HF name
+  int32_t interleave_index = 0;  // (gpt-oss gate_up_proj: gate rows even, up rows odd)
+  bool transposed = false;       // HF holds each matrix as [in, out] (x @ W), e.g. gpt-oss experts
+  bool mxfp4_blocks = false;     // MXFP4 data goes to "<name>_blocks" / "<name>_scales" (U8)
+  bool per_expert = false;       // one HF tensor per expert: "{}" in the HF name is its index
+};
+
 // A tensor an architecture asks for, as recorded for `owl synth` (which then makes it up).
 struct RecordedTensor {
   std::string name;
@@ -65,6 +79,8 @@ struct RecordedTensor {
   std::array<int64_t, 4> ne = {1, 1, 1, 1};
   bool is_vector = false;     // a norm weight or bias (kept f32 in files owl writes)
   std::vector<float> values;  // fixed contents (e.g. rope frequency factors); empty: random
+  std::string hf_name;        // its Hugging Face name ("" if HF has no such tensor)
+  HfLayout hf;
 };
 
 class WeightBinder {
@@ -102,6 +118,14 @@ class WeightBinder {
   // Same, but as a writable copy (for transforms such as Gemma's 1 + w).
   float* vector_copy(std::string_view gguf_name, std::string_view hf_name,
                      std::initializer_list<int64_t> ne, bool required = true);
+
+  // A stored tensor as it is (any type, e.g. U8 MXFP4 blocks), shape-checked and marked used;
+  // nullptr when absent and not required, or in recording mode.
+  const TensorView* raw(std::string_view gguf_name, std::string_view hf_name,
+                        std::initializer_list<int64_t> ne, bool required = true);
+  // Recording mode: how the Hugging Face folder stores the tensor last recorded under
+  // gguf_name (no-op otherwise).
+  void set_hf_layout(std::string_view gguf_name, const HfLayout& layout);
 
   WeightArena& arena() { return arena_; }
   // Tensors of the source no binding asked for.

@@ -8,5 +8,7 @@ namespace owl::archs {
 const Architecture& llama();
 const Architecture& qwen2();
 const Architecture& qwen3();
+const Architecture& olmo2();
+const Architecture& gemma3();
 
 }  // namespace owl::archs

@@ -1,6 +1,8 @@
 // Llama 2 / 3.x (incl. llama3 rope scaling), Mistral, SmolLM, TinyStories: the dense decoder with
 // RMSNorm, GQA and SwiGLU. GGUF files hold Q/K rows permuted by llama.cpp's converter so that
 // adjacent-pair RoPE applies; Hugging Face folders hold them unpermuted for rotate_half RoPE.
+#include <fmt/format.h>
+
 #include "model/archs/archs.h"
 #include "model/blocks/dense_decoder.h"
 #include "model/decoder_config.h"
@@ -23,7 +25,15 @@ std::unique_ptr<Model> build(ModelConfig c, WeightBinder& w) {
   } else if (const float* f = w.vector("rope_freqs.weight", "", {c.rope.n_rot / 2}, false)) {
     c.rope.freq_factors.assign(f, f + c.rope.n_rot / 2);
   }
-  return std::make_unique<DenseDecoder>(std::move(c), DenseDecoderOptions{}, w);
+  const int32_t n_heads = c.n_heads, n_kv_heads = c.n_kv_heads, n_layers = c.n_layers;
+  auto model = std::make_unique<DenseDecoder>(std::move(c), DenseDecoderOptions{}, w);
+  // Synth: the Hugging Face folder holds Q/K rows before llama.cpp's permutation.
+  for (int32_t i = 0; i < n_layers; ++i) {
+    w.set_hf_layout(fmt::format("blk.{}.attn_q.weight", i), HfLayout{.unpermute_heads = n_heads});
+    w.set_hf_layout(fmt::format("blk.{}.attn_k.weight", i),
+                    HfLayout{.unpermute_heads = n_kv_heads});
+  }
+  return model;
 }
 
 }  // namespace

@@ -58,8 +58,10 @@ void gated_ffn(const GatedFfn& w, GateActivation act, const float* x, int64_t n,
     for (int64_t t = b; t < e; ++t) {
       if (act == GateActivation::kSilu) {
         kernels::silu_mul(g + t * ffn, u + t * ffn, g + t * ffn, ffn);
-      } else {
+      } else if (act == GateActivation::kGeluTanh) {
         kernels::gelu_mul(g + t * ffn, u + t * ffn, g + t * ffn, ffn);
+      } else {
+        kernels::gelu_mul_fp16_table(g + t * ffn, u + t * ffn, g + t * ffn, ffn);
       }
     }
   });

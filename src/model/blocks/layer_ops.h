@@ -26,7 +26,11 @@ void rms_norm_rows(const float* x, const float* weight, float* out, int64_t n, i
 void rope_rows(const Rope& rope, const Batch& batch, float* x, int32_t n_heads, int32_t head_dim,
                int64_t row_width, ThreadPool& pool);
 
-enum class GateActivation { kSilu, kGeluTanh };
+enum class GateActivation {
+  kSilu,
+  kGeluTanh,
+  kGeluTanhFp16,  // GELU as llama.cpp's CPU backend computes it (f16 input, f16 table)
+};
 
 struct GatedFfn {
   TensorView gate;  // [hidden, ffn]
