@@ -51,6 +51,27 @@ struct ModelConfig {
   int32_t n_experts = 0;
   int32_t n_experts_used = 0;
   int32_t expert_ffn_size = 0;
+  int32_t n_shared_experts = 0;      // always-on experts, run as one FFN of n * expert_ffn_size
+  int32_t n_dense_layers = 0;        // leading layers with a dense FFN (first_k_dense_replace)
+  int32_t n_expert_groups = 1;       // group-limited routing: groups of experts ...
+  int32_t n_expert_groups_used = 1;  // ... of which the best are eligible
+  bool expert_weights_norm = false;  // renormalise the chosen experts' weights to sum 1
+  float expert_weights_scale = 1.0f;  // then multiply them (routed_scaling_factor)
+  int32_t n_nextn_layers = 0;        // multi-token-prediction layers after the n_layers (unused)
+  // Multi-head latent attention (DeepSeek-V2/V3); kv_lora_rank == 0 when not MLA. The query and
+  // key of a head are [qk_nope_dim | rope.n_rot] wide, the value value_dim.
+  struct Mla {
+    int32_t q_lora_rank = 0;   // 0: queries projected directly (DeepSeek-V2-Lite)
+    int32_t kv_lora_rank = 0;  // width of the cached latent
+    int32_t qk_nope_dim = 0;   // per-head query/key dims without RoPE
+    float attn_scale = 0.0f;   // q.k scale (YaRN mscale folded in); 0: 1/sqrt(head_dim)
+  } mla;
+  // DeepSeek Sparse Attention (V3.2): a lightning indexer picks index_topk past tokens per query.
+  struct Dsa {
+    int32_t n_heads = 0;  // 0: no indexer
+    int32_t head_dim = 0;
+    int32_t topk = 0;
+  } dsa;
 
   int32_t q_width() const { return n_heads * head_dim; }
   int32_t kv_width() const { return n_kv_heads * head_dim; }

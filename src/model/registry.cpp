@@ -10,6 +10,7 @@ const std::vector<Architecture>& architectures() {
       archs::llama(),
       archs::qwen2(),
       archs::qwen3(),
+      archs::qwen3_moe(),
   };
   return list;
 }

@@ -8,5 +8,6 @@ namespace owl::archs {
 const Architecture& llama();
 const Architecture& qwen2();
 const Architecture& qwen3();
+const Architecture& qwen3_moe();
 
 }  // namespace owl::archs
