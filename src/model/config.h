@@ -19,28 +19,28 @@ struct RopeConfig {
   RopeStyle style = RopeStyle::kNorm;
   int32_t n_rot = 0;  // dims rotated per head (<= head_dim)
   RopeScaling scaling = RopeScaling::kNone;
-  float factor = 1.0f;               // linear / llama3 / yarn scaling factor
-  int32_t original_context = 0;      // llama3 / yarn: original_max_position_embeddings
-  float low_freq_factor = 1.0f;      // llama3
-  float high_freq_factor = 4.0f;     // llama3
-  float yarn_beta_fast = 32.0f;      // yarn
-  float yarn_beta_slow = 1.0f;       // yarn
-  float yarn_attn_factor = 1.0f;     // yarn: multiplies the mscale
-  bool yarn_truncate = true;         // yarn: round the correction range to integers
+  float factor = 1.0f;            // linear / llama3 / yarn scaling factor
+  int32_t original_context = 0;   // llama3 / yarn: original_max_position_embeddings
+  float low_freq_factor = 1.0f;   // llama3
+  float high_freq_factor = 4.0f;  // llama3
+  float yarn_beta_fast = 32.0f;   // yarn
+  float yarn_beta_slow = 1.0f;    // yarn
+  float yarn_attn_factor = 1.0f;  // yarn: multiplies the mscale
+  bool yarn_truncate = true;      // yarn: round the correction range to integers
   // Per-pair frequency divisors (llama3 scaling as GGUF stores it in rope_freqs.weight, or as
   // computed from config.json). Empty: none.
   std::vector<float> freq_factors;
 };
 
 struct ModelConfig {
-  std::string arch;   // registry name: "llama", "qwen2", "qwen3", ...
-  std::string name;   // general.name or the folder name
+  std::string arch;  // registry name: "llama", "qwen2", "qwen3", ...
+  std::string name;  // general.name or the folder name
   int32_t n_layers = 0;
   int32_t hidden_size = 0;
   int32_t n_heads = 0;
   int32_t n_kv_heads = 0;
-  int32_t head_dim = 0;      // per head, for Q and K
-  int32_t value_dim = 0;     // per head, for V (usually head_dim)
+  int32_t head_dim = 0;   // per head, for Q and K
+  int32_t value_dim = 0;  // per head, for V (usually head_dim)
   int32_t ffn_size = 0;
   int32_t vocab_size = 0;
   int32_t context_length = 0;
@@ -51,13 +51,13 @@ struct ModelConfig {
   int32_t n_experts = 0;
   int32_t n_experts_used = 0;
   int32_t expert_ffn_size = 0;
-  int32_t n_shared_experts = 0;      // always-on experts, run as one FFN of n * expert_ffn_size
-  int32_t n_dense_layers = 0;        // leading layers with a dense FFN (first_k_dense_replace)
-  int32_t n_expert_groups = 1;       // group-limited routing: groups of experts ...
-  int32_t n_expert_groups_used = 1;  // ... of which the best are eligible
-  bool expert_weights_norm = false;  // renormalise the chosen experts' weights to sum 1
+  int32_t n_shared_experts = 0;       // always-on experts, run as one FFN of n * expert_ffn_size
+  int32_t n_dense_layers = 0;         // leading layers with a dense FFN (first_k_dense_replace)
+  int32_t n_expert_groups = 1;        // group-limited routing: groups of experts ...
+  int32_t n_expert_groups_used = 1;   // ... of which the best are eligible
+  bool expert_weights_norm = false;   // renormalise the chosen experts' weights to sum 1
   float expert_weights_scale = 1.0f;  // then multiply them (routed_scaling_factor)
-  int32_t n_nextn_layers = 0;        // multi-token-prediction layers after the n_layers (unused)
+  int32_t n_nextn_layers = 0;         // multi-token-prediction layers after the n_layers (unused)
   // Multi-head latent attention (DeepSeek-V2/V3); kv_lora_rank == 0 when not MLA. The query and
   // key of a head are [qk_nope_dim | rope.n_rot] wide, the value value_dim.
   struct Mla {

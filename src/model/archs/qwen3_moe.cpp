@@ -16,7 +16,8 @@ ModelConfig read_config(const ConfigReader& r) {
   c.n_experts = r.require_int("num_experts", ".expert_count");
   c.n_experts_used = r.require_int("num_experts_per_tok", ".expert_used_count");
   c.expert_ffn_size = r.require_int("moe_intermediate_size", ".expert_feed_forward_length");
-  if (c.n_experts <= 0 || c.n_experts_used <= 0 || c.n_experts_used > c.n_experts || c.expert_ffn_size <= 0) {
+  if (c.n_experts <= 0 || c.n_experts_used <= 0 || c.n_experts_used > c.n_experts ||
+      c.expert_ffn_size <= 0) {
     fail("{}: invalid experts: {} of {} used, expert ffn size {}", r.path(), c.n_experts_used,
          c.n_experts, c.expert_ffn_size);
   }
@@ -30,8 +31,10 @@ ModelConfig read_config(const ConfigReader& r) {
     const bool mlp_only = hf->contains("mlp_only_layers") && (*hf)["mlp_only_layers"].is_array() &&
                           !(*hf)["mlp_only_layers"].empty();
     if (step != 1 || mlp_only) {
-      fail("{}: decoder_sparse_step {} / mlp_only_layers (dense layers among MoE layers) are not "
-           "supported", r.path(), step);
+      fail(
+          "{}: decoder_sparse_step {} / mlp_only_layers (dense layers among MoE layers) are not "
+          "supported",
+          r.path(), step);
     }
   }
   return c;
@@ -50,8 +53,8 @@ std::unique_ptr<Model> build(ModelConfig c, WeightBinder& w) {
 }  // namespace
 
 const Architecture& qwen3_moe() {
-  static const Architecture a{"qwen3moe", {"Qwen3MoeForCausalLM"}, {"qwen3_moe"}, "qwen3moe",
-                              read_config, build};
+  static const Architecture a{
+      "qwen3moe", {"Qwen3MoeForCausalLM"}, {"qwen3_moe"}, "qwen3moe", read_config, build};
   return a;
 }
 

@@ -22,9 +22,8 @@ constexpr float kMinWeightSum = 6.103515625e-5f;
 void top_k(const float* v, int32_t n, int32_t k, int32_t* out, std::vector<int32_t>& idx) {
   idx.resize(static_cast<size_t>(n));
   std::iota(idx.begin(), idx.end(), 0);
-  std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [v](int32_t a, int32_t b) {
-    return v[a] > v[b] || (v[a] == v[b] && a < b);
-  });
+  std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
+                    [v](int32_t a, int32_t b) { return v[a] > v[b] || (v[a] == v[b] && a < b); });
   std::copy(idx.begin(), idx.begin() + k, out);
 }
 
@@ -46,8 +45,8 @@ void limit_groups(const MoeRouting& r, float* sel, std::vector<float>& group_sco
   top_k(group_score.data(), r.n_groups, r.n_groups_used, kept.data(), idx);
   for (int32_t g = 0; g < r.n_groups; ++g) {
     if (std::find(kept.begin(), kept.end(), g) != kept.end()) continue;
-    std::fill(sel + static_cast<size_t>(g) * per_group, sel + static_cast<size_t>(g + 1) * per_group,
-              -INFINITY);
+    std::fill(sel + static_cast<size_t>(g) * per_group,
+              sel + static_cast<size_t>(g + 1) * per_group, -INFINITY);
   }
 }
 
@@ -100,7 +99,8 @@ void route_tokens(const MoeRouting& r, const float* logits, const float* score_b
     } else if (r.scoring == RouterScoring::kSigmoid) {
       for (float& s : scores) s = 1.0f / (1.0f + std::exp(-s));
     }
-    for (int32_t e = 0; e < E; ++e) sel[e] = scores[e] + (score_bias != nullptr ? score_bias[e] : 0.0f);
+    for (int32_t e = 0; e < E; ++e)
+      sel[e] = scores[e] + (score_bias != nullptr ? score_bias[e] : 0.0f);
     if (r.n_groups > 1) limit_groups(r, sel.data(), group_score, idx);
     int32_t* chosen = experts + t * k;
     float* w = weights + t * k;
@@ -138,8 +138,8 @@ void MoeFfn::run_expert(const MoeWeights& w, const MoeOptions& o, int32_t e, con
   const int64_t ffn = w.gate[e].ne[1];
   for (int32_t i = 0; i < count; ++i) {
     const int32_t token = order_[begin + i] / k;
-    std::memcpy(xe_.data() + static_cast<size_t>(i) * hidden, x + static_cast<size_t>(token) * hidden,
-                sizeof(float) * hidden);
+    std::memcpy(xe_.data() + static_cast<size_t>(i) * hidden,
+                x + static_cast<size_t>(token) * hidden, sizeof(float) * hidden);
   }
   kernels::matmul(w.gate[e], xe_.data(), hidden, g_.data(), ffn, count, pool);
   kernels::matmul(w.up[e], xe_.data(), hidden, u_.data(), ffn, count, pool);
@@ -154,7 +154,8 @@ void MoeFfn::run_expert(const MoeWeights& w, const MoeOptions& o, int32_t e, con
   for (int32_t i = 0; i < count; ++i) {
     const int32_t entry = order_[begin + i];
     float* d = d_.data() + static_cast<size_t>(i) * hidden;
-    if (w.down_bias != nullptr) kernels::add(w.down_bias + static_cast<size_t>(e) * hidden, d, hidden);
+    if (w.down_bias != nullptr)
+      kernels::add(w.down_bias + static_cast<size_t>(e) * hidden, d, hidden);
     kernels::axpy(weights_[entry], d, out + static_cast<size_t>(entry / k) * hidden, hidden);
   }
   stats_.expert_bytes += w.gate[e].nbytes + w.up[e].nbytes + w.down[e].nbytes;
@@ -189,8 +190,9 @@ void MoeFfn::forward(const MoeWeights& w, const MoeOptions& o, const float* x, i
     const size_t need = static_cast<size_t>(n) * (hidden + 2 * sffn);
     if (shared_.size() < need) shared_.resize(need);
     float* s_out = shared_.data();
-    const GateActivation act = o.activation == ExpertActivation::kGeluTanh ? GateActivation::kGeluTanh
-                                                                            : GateActivation::kSilu;
+    const GateActivation act = o.activation == ExpertActivation::kGeluTanh
+                                   ? GateActivation::kGeluTanh
+                                   : GateActivation::kSilu;
     gated_ffn(w.shared, act, x, n, s_out + n * hidden, s_out, pool);
     kernels::add(s_out, out, n * hidden);
   }

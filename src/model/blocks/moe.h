@@ -29,8 +29,8 @@
 namespace owl {
 
 enum class RouterScoring {
-  kSoftmax,          // softmax over all experts' logits (Qwen3-MoE, Mixtral, DeepSeek-V2)
-  kSigmoid,          // an independent sigmoid per expert (DeepSeek-V3, Kimi K2, GLM-4.5, MiniMax-M2)
+  kSoftmax,  // softmax over all experts' logits (Qwen3-MoE, Mixtral, DeepSeek-V2)
+  kSigmoid,  // an independent sigmoid per expert (DeepSeek-V3, Kimi K2, GLM-4.5, MiniMax-M2)
   kSoftmaxSelected,  // choose on the raw logits, softmax over the chosen ones only (gpt-oss)
 };
 
@@ -84,9 +84,9 @@ void route_tokens(const MoeRouting& r, const float* logits, const float* score_b
 
 // Expert weights read, for measuring that generation cost follows the active parameters.
 struct MoeStats {
-  uint64_t expert_bytes = 0;     // bytes of routed-expert matrices multiplied
-  uint64_t expert_matmuls = 0;   // routed-expert matrices multiplied (3 per expert run)
-  uint64_t expert_tokens = 0;    // (token, expert) pairs computed
+  uint64_t expert_bytes = 0;    // bytes of routed-expert matrices multiplied
+  uint64_t expert_matmuls = 0;  // routed-expert matrices multiplied (3 per expert run)
+  uint64_t expert_tokens = 0;   // (token, expert) pairs computed
 };
 
 // Holds the scratch buffers (one per model, shared by its layers).
@@ -105,16 +105,16 @@ class MoeFfn {
   void run_expert(const MoeWeights& w, const MoeOptions& o, int32_t e, const float* x,
                   int64_t hidden, float* out, ThreadPool& pool);
 
-  AlignedBuffer<float> logits_;   // [n][n_experts]
-  std::vector<int32_t> chosen_;   // [n][k]
-  std::vector<float> weights_;    // [n][k]
-  std::vector<int32_t> order_;    // [n*k] (token*k + slot), grouped by expert
-  std::vector<int32_t> start_;    // [n_experts + 1] offsets into order_
-  AlignedBuffer<float> xe_;       // [n][hidden] rows routed to one expert
-  AlignedBuffer<float> g_;        // [n][ffn]
-  AlignedBuffer<float> u_;        // [n][ffn]
-  AlignedBuffer<float> d_;        // [n][hidden]
-  AlignedBuffer<float> shared_;   // [n][hidden] + [2][n][shared_ffn] scratch
+  AlignedBuffer<float> logits_;  // [n][n_experts]
+  std::vector<int32_t> chosen_;  // [n][k]
+  std::vector<float> weights_;   // [n][k]
+  std::vector<int32_t> order_;   // [n*k] (token*k + slot), grouped by expert
+  std::vector<int32_t> start_;   // [n_experts + 1] offsets into order_
+  AlignedBuffer<float> xe_;      // [n][hidden] rows routed to one expert
+  AlignedBuffer<float> g_;       // [n][ffn]
+  AlignedBuffer<float> u_;       // [n][ffn]
+  AlignedBuffer<float> d_;       // [n][hidden]
+  AlignedBuffer<float> shared_;  // [n][hidden] + [2][n][shared_ffn] scratch
   MoeStats stats_;
 };
 

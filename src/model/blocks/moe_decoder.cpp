@@ -43,8 +43,10 @@ void MoeDecoder::bind_layer(int32_t i, WeightBinder& w) {
   }
   if (o.qk_norm != QkNorm::kNone) {
     const bool full = o.qk_norm == QkNorm::kFullWidth;
-    l.q_norm = w.vector(g("attn_q_norm.weight"), h("self_attn.q_norm.weight"), {full ? q_width : c.head_dim});
-    l.k_norm = w.vector(g("attn_k_norm.weight"), h("self_attn.k_norm.weight"), {full ? kv_width : c.head_dim});
+    l.q_norm = w.vector(g("attn_q_norm.weight"), h("self_attn.q_norm.weight"),
+                        {full ? q_width : c.head_dim});
+    l.k_norm = w.vector(g("attn_k_norm.weight"), h("self_attn.k_norm.weight"),
+                        {full ? kv_width : c.head_dim});
   }
   l.ffn_norm = w.vector(g("ffn_norm.weight"), h("post_attention_layernorm.weight"), {hidden});
   l.dense = i < o.n_dense_layers;
@@ -64,14 +66,18 @@ void MoeDecoder::bind_layer(int32_t i, WeightBinder& w) {
   m.down = bind_experts(w, g("ffn_down_exps.weight"), h(o.hf.down), ffn, hidden, E);
   if (o.shared_ffn_size > 0) {
     const int64_t s = o.shared_ffn_size;
-    m.shared.gate = w.tensor(g("ffn_gate_shexp.weight"), h(o.hf.shared + "gate_proj.weight"), {hidden, s});
-    m.shared.up = w.tensor(g("ffn_up_shexp.weight"), h(o.hf.shared + "up_proj.weight"), {hidden, s});
-    m.shared.down = w.tensor(g("ffn_down_shexp.weight"), h(o.hf.shared + "down_proj.weight"), {s, hidden});
+    m.shared.gate =
+        w.tensor(g("ffn_gate_shexp.weight"), h(o.hf.shared + "gate_proj.weight"), {hidden, s});
+    m.shared.up =
+        w.tensor(g("ffn_up_shexp.weight"), h(o.hf.shared + "up_proj.weight"), {hidden, s});
+    m.shared.down =
+        w.tensor(g("ffn_down_shexp.weight"), h(o.hf.shared + "down_proj.weight"), {s, hidden});
   }
 }
 
 std::vector<KvLayerShape> MoeDecoder::kv_shapes() const {
-  return std::vector<KvLayerShape>(config_.n_layers, KvLayerShape{config_.kv_width(), config_.kv_width()});
+  return std::vector<KvLayerShape>(config_.n_layers,
+                                   KvLayerShape{config_.kv_width(), config_.kv_width()});
 }
 
 void MoeDecoder::reserve(int32_t n) {
@@ -98,8 +104,10 @@ void MoeDecoder::attention(int32_t il, const Batch& batch, KvCache& cache, Threa
   project(l.wk, l.bk, h, n, k_.data(), pool);
   project(l.wv, l.bv, h, n, v_.data(), pool);
   if (options_.qk_norm == QkNorm::kPerHead) {
-    rms_norm_rows(q_.data(), l.q_norm, q_.data(), int64_t{n} * c.n_heads, c.head_dim, c.head_dim, c.norm_eps, pool);
-    rms_norm_rows(k_.data(), l.k_norm, k_.data(), int64_t{n} * c.n_kv_heads, c.head_dim, c.head_dim, c.norm_eps, pool);
+    rms_norm_rows(q_.data(), l.q_norm, q_.data(), int64_t{n} * c.n_heads, c.head_dim, c.head_dim,
+                  c.norm_eps, pool);
+    rms_norm_rows(k_.data(), l.k_norm, k_.data(), int64_t{n} * c.n_kv_heads, c.head_dim, c.head_dim,
+                  c.norm_eps, pool);
   } else if (options_.qk_norm == QkNorm::kFullWidth) {
     rms_norm_rows(q_.data(), l.q_norm, q_.data(), n, c.q_width(), c.q_width(), c.norm_eps, pool);
     rms_norm_rows(k_.data(), l.k_norm, k_.data(), n, c.kv_width(), c.kv_width(), c.norm_eps, pool);

@@ -54,16 +54,16 @@ class MoeDecoder : public Model {
  private:
   struct Layer {
     const float* attn_norm = nullptr;  // [hidden]
-    TensorView wq, wk, wv, wo;         // [hidden, q_width], [hidden, kv_width] x2, [q_width, hidden]
-    const float* bq = nullptr;         // [q_width] (qkv_bias)
-    const float* bk = nullptr;         // [kv_width]
-    const float* bv = nullptr;         // [kv_width]
-    const float* q_norm = nullptr;     // [head_dim] or [q_width] (qk_norm)
-    const float* k_norm = nullptr;     // [head_dim] or [kv_width]
-    const float* ffn_norm = nullptr;   // [hidden]
+    TensorView wq, wk, wv, wo;        // [hidden, q_width], [hidden, kv_width] x2, [q_width, hidden]
+    const float* bq = nullptr;        // [q_width] (qkv_bias)
+    const float* bk = nullptr;        // [kv_width]
+    const float* bv = nullptr;        // [kv_width]
+    const float* q_norm = nullptr;    // [head_dim] or [q_width] (qk_norm)
+    const float* k_norm = nullptr;    // [head_dim] or [kv_width]
+    const float* ffn_norm = nullptr;  // [hidden]
     bool dense = false;
-    GatedFfn ffn;                      // dense layers
-    MoeWeights moe;                    // MoE layers
+    GatedFfn ffn;    // dense layers
+    MoeWeights moe;  // MoE layers
   };
   void bind_layer(int32_t i, WeightBinder& w);
   void attention(int32_t il, const Batch& batch, KvCache& cache, ThreadPool& pool);

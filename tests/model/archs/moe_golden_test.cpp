@@ -29,8 +29,8 @@ TEST_P(MoeGolden, MatchesReferenceLogitsAndGreedy) {
   auto model = load_model(dir + "/model.gguf");
   const GoldenCase c = load_golden_case(dir, p.len);
   const GoldenResult r = run_golden_case(*model, c);
-  std::printf("[golden] %s %s: worst |logit diff| %.3g over %zu rows\n", p.arch.c_str(), p.len.c_str(),
-              r.max_diff, r.row_max_diff.size());
+  std::printf("[golden] %s %s: worst |logit diff| %.3g over %zu rows\n", p.arch.c_str(),
+              p.len.c_str(), r.max_diff, r.row_max_diff.size());
   EXPECT_LT(r.max_diff, kF32Tolerance);
   EXPECT_EQ(r.own_argmax, c.greedy_next);
   EXPECT_EQ(r.free_running, c.greedy_next);
@@ -78,11 +78,12 @@ std::vector<QuantParam> quant_params() {
   return v;
 }
 
-INSTANTIATE_TEST_SUITE_P(All, MoeQuantGolden, ::testing::ValuesIn(quant_params()), [](const auto& info) {
-  std::string s = info.param.type + "_" + info.param.len;
-  std::replace(s.begin(), s.end(), '-', '_');
-  return s;
-});
+INSTANTIATE_TEST_SUITE_P(All, MoeQuantGolden, ::testing::ValuesIn(quant_params()),
+                         [](const auto& info) {
+                           std::string s = info.param.type + "_" + info.param.len;
+                           std::replace(s.begin(), s.end(), '-', '_');
+                           return s;
+                         });
 
 }  // namespace
 }  // namespace owl::test
