@@ -57,6 +57,9 @@ struct ModelConfig {
   int32_t n_expert_groups_used = 1;   // ... of which the best are eligible
   bool expert_weights_norm = false;   // renormalise the chosen experts' weights to sum 1
   float expert_weights_scale = 1.0f;  // then multiply them (routed_scaling_factor)
+  int32_t expert_gating_func = 1;    // llama.cpp's numbering: 1 softmax, 2 sigmoid,
+                                     // 3 softmax over the chosen logits (gpt-oss)
+  int32_t expert_group_score_top = 2;  // a group scores the sum of its best this-many scores
   int32_t n_nextn_layers = 0;         // multi-token-prediction layers after the n_layers (unused)
   // Multi-head latent attention (DeepSeek-V2/V3); kv_lora_rank == 0 when not MLA. The query and
   // key of a head are [qk_nope_dim | rope.n_rot] wide, the value value_dim.

@@ -11,6 +11,8 @@ const std::vector<Architecture>& architectures() {
       archs::qwen2(),
       archs::qwen3(),
       archs::qwen3_moe(),
+      archs::deepseek2(),
+      archs::deepseek_v32(),
   };
   return list;
 }

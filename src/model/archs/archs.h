@@ -9,5 +9,10 @@ const Architecture& llama();
 const Architecture& qwen2();
 const Architecture& qwen3();
 const Architecture& qwen3_moe();
+const Architecture& deepseek2();
+const Architecture& deepseek_v32();
+
+// DeepSeek-V2/V3's hyper-parameters (MLA, MoE, YaRN mscale), shared by deepseek_v32.
+ModelConfig read_deepseek2_config(const ConfigReader& reader);
 
 }  // namespace owl::archs

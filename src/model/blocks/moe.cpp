@@ -85,6 +85,29 @@ void activate(const MoeOptions& o, float* g, const float* u, int64_t n) {
 
 }  // namespace
 
+MoeRouting routing_from_config(const ModelConfig& c) {
+  MoeRouting r;
+  r.n_experts = c.n_experts;
+  r.n_used = c.n_experts_used;
+  switch (c.expert_gating_func) {
+    case 2:
+      r.scoring = RouterScoring::kSigmoid;
+      break;
+    case 3:
+      r.scoring = RouterScoring::kSoftmaxSelected;
+      break;
+    default:
+      r.scoring = RouterScoring::kSoftmax;
+      break;
+  }
+  r.n_groups = c.n_expert_groups;
+  r.n_groups_used = c.n_expert_groups_used;
+  r.group_score_top = c.expert_group_score_top;
+  r.normalize = c.expert_weights_norm;
+  r.scale = c.expert_weights_scale;
+  return r;
+}
+
 void route_tokens(const MoeRouting& r, const float* logits, const float* score_bias, int64_t n,
                   int32_t* experts, float* weights) {
   check_routing(r);

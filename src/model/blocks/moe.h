@@ -23,6 +23,7 @@
 #include "base/aligned_buffer.h"
 #include "base/thread_pool.h"
 #include "model/blocks/layer_ops.h"
+#include "model/config.h"
 #include "model/weights.h"
 #include "tensor/tensor.h"
 
@@ -76,6 +77,10 @@ struct MoeWeights {
   const float* down_bias = nullptr;    // [n_experts][hidden] or null
   GatedFfn shared;                     // shared expert(s) as one FFN; gate.data null: none
 };
+
+// The routing a config describes (n_experts, n_experts_used, expert_gating_func, groups,
+// expert_weights_norm / _scale).
+MoeRouting routing_from_config(const ModelConfig& c);
 
 // The routing decision for n tokens: experts [n][k] (best first) and their weights [n][k].
 // logits [n][n_experts] are the router outputs (router_bias already added).

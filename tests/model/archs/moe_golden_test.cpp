@@ -38,7 +38,7 @@ TEST_P(MoeGolden, MatchesReferenceLogitsAndGreedy) {
 
 std::vector<Param> params() {
   std::vector<Param> v;
-  for (const char* arch : {"qwen3moe"}) {
+  for (const char* arch : {"qwen3moe", "deepseek2"}) {
     for (const char* len : {"len1", "len7", "len33"}) v.push_back({arch, len});
   }
   return v;
