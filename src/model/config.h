@@ -47,6 +47,8 @@ struct ModelConfig {
   float norm_eps = 1e-5f;
   RopeConfig rope;
   bool tied_embeddings = false;
+  bool attention_bias = false;  // biases on the Q, K, V projections (GGUF: attn_q.bias present)
+  bool qk_norm = false;         // RMSNorm on Q and K (GGUF: attn_q_norm present)
   // Mixture of experts (0 when dense).
   int32_t n_experts = 0;
   int32_t n_experts_used = 0;
@@ -60,6 +62,7 @@ struct ModelConfig {
   int32_t expert_gating_func = 1;    // llama.cpp's numbering: 1 softmax, 2 sigmoid,
                                      // 3 softmax over the chosen logits (gpt-oss)
   int32_t expert_group_score_top = 2;  // a group scores the sum of its best this-many scores
+  bool expert_score_bias = false;     // a selection-only bias on the router scores (exp_probs_b)
   int32_t n_nextn_layers = 0;         // multi-token-prediction layers after the n_layers (unused)
   // Multi-head latent attention (DeepSeek-V2/V3); kv_lora_rank == 0 when not MLA. The query and
   // key of a head are [qk_nope_dim | rope.n_rot] wide, the value value_dim.

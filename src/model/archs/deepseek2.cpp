@@ -113,6 +113,8 @@ void read_moe(const ConfigReader& r, ModelConfig& c) {
     // the sum of its best two.
     c.expert_group_score_top = method == "group_limited_greedy" ? 1 : 2;
   }
+  // noaux_tc (V3) chooses on sigmoid + e_score_correction_bias.
+  c.expert_score_bias = method == "noaux_tc";
   if (c.n_experts <= 0 || c.n_experts_used <= 0 || c.n_experts_used > c.n_experts ||
       c.expert_ffn_size <= 0 || c.n_dense_layers < 0 || c.n_expert_groups <= 0 ||
       c.n_experts % c.n_expert_groups != 0 || c.n_expert_groups_used <= 0 ||

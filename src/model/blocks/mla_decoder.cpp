@@ -48,9 +48,9 @@ void MlaDecoder::bind_ffn(int32_t i, WeightBinder& w) {
   MoeWeights& m = l.moe;
   m.router = w.tensor(g("ffn_gate_inp.weight"), h("gate.weight"), {hidden, E});
   // DeepSeek-V3's e_score_correction_bias; V2 has none.
-  if (c.expert_gating_func == 2) {
-    m.score_bias = w.vector(g("exp_probs_b.bias"), h("gate.e_score_correction_bias"), {E});
-  }
+  const bool bias = w.recording() ? c.expert_score_bias
+                                  : w.has(g("exp_probs_b.bias"), h("gate.e_score_correction_bias"));
+  if (bias) m.score_bias = w.vector(g("exp_probs_b.bias"), h("gate.e_score_correction_bias"), {E});
   m.gate =
       bind_experts(w, g("ffn_gate_exps.weight"), h("experts.{}.gate_proj.weight"), hidden, ffn, E);
   m.up = bind_experts(w, g("ffn_up_exps.weight"), h("experts.{}.up_proj.weight"), hidden, ffn, E);
