@@ -48,8 +48,7 @@ std::vector<Param> params() {
 }
 
 INSTANTIATE_TEST_SUITE_P(All, DenseGolden, ::testing::ValuesIn(params()), [](const auto& info) {
-  std::string s =
-      info.param.arch + "_" + (info.param.source == "hf" ? "hf" : "gguf") + "_" + info.param.len;
+  std::string s = info.param.arch + "_" + (info.param.source == "hf" ? "hf" : "gguf") + "_" + info.param.len;
   return s;
 });
 
@@ -66,9 +65,7 @@ struct QuantParam {
   std::string len;
 };
 
-void PrintTo(const QuantParam& p, std::ostream* os) {
-  *os << p.arch << " " << p.type << " " << p.len;
-}
+void PrintTo(const QuantParam& p, std::ostream* os) { *os << p.arch << " " << p.type << " " << p.len; }
 
 class DenseQuantGolden : public ::testing::TestWithParam<QuantParam> {};
 
@@ -80,9 +77,8 @@ TEST_P(DenseQuantGolden, MatchesReferenceWithinActivationRounding) {
   const GoldenResult r = run_golden_case(*model, c);
   size_t close = 0;
   for (float d : r.row_max_diff) close += d < 1e-3f ? 1 : 0;
-  std::printf("[golden] %s %s %s: worst |logit diff| %.3g, %zu of %zu rows within 1e-3\n",
-              p.arch.c_str(), p.type.c_str(), p.len.c_str(), r.max_diff, close,
-              r.row_max_diff.size());
+  std::printf("[golden] %s %s %s: worst |logit diff| %.3g, %zu of %zu rows within 1e-3\n", p.arch.c_str(),
+              p.type.c_str(), p.len.c_str(), r.max_diff, close, r.row_max_diff.size());
   EXPECT_LT(r.max_diff, 0.15f);
   for (size_t k = 0; k < c.greedy_next.size(); ++k) {
     if (r.ref_gap[k] > 0.15f) {
@@ -101,13 +97,11 @@ std::vector<QuantParam> quant_params() {
   return v;
 }
 
-INSTANTIATE_TEST_SUITE_P(All, DenseQuantGolden, ::testing::ValuesIn(quant_params()),
-                         [](const auto& info) {
-                           std::string s =
-                               info.param.arch + "_" + info.param.type + "_" + info.param.len;
-                           std::replace(s.begin(), s.end(), '-', '_');
-                           return s;
-                         });
+INSTANTIATE_TEST_SUITE_P(All, DenseQuantGolden, ::testing::ValuesIn(quant_params()), [](const auto& info) {
+  std::string s = info.param.arch + "_" + info.param.type + "_" + info.param.len;
+  std::replace(s.begin(), s.end(), '-', '_');
+  return s;
+});
 
 TEST(DenseQuantGoldenPooled, MostRowsAgreeToActivationRoundingPrecision) {
   size_t rows = 0, close = 0;

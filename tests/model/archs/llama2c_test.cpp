@@ -43,8 +43,7 @@ TEST(Llama2c, AiDreams260KGreedyIds) {
   auto model = load_model(shared_dir() + "/models/aidreams260K/aidreams260K.bin");
   EXPECT_EQ(model->config().n_layers, 4);
   EXPECT_EQ(model->config().n_kv_heads, model->config().n_heads);
-  const std::vector<int32_t> expected = {319, 459, 355, 260, 275, 429,
-                                         339, 315, 374, 327, 446, 262};
+  const std::vector<int32_t> expected = {319, 459, 355, 260, 275, 429, 339, 315, 374, 327, 446, 262};
   EXPECT_EQ(greedy_from_bos(*model, 12), expected);
 }
 
