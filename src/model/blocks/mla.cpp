@@ -63,6 +63,22 @@ void bind_indexer(const ModelConfig& c, int32_t i, WeightBinder& w, MlaWeights& 
   m.idx_proj = w.tensor(g("proj.weight"), h("weights_proj.weight"), {hidden, nh});
 }
 
+// Runs fn(head, pool) for every head: the heads shared out among the threads, each multiplying
+// on its own (one pool dispatch instead of one per head; the per-head matrices are small).
+template <typename F>
+void for_each_head(int64_t n_heads, ThreadPool& pool,
+                   std::vector<std::unique_ptr<ThreadPool>>& solo, F&& fn) {
+  const int nt = pool.size();
+  if (nt == 1 || n_heads < nt) {
+    for (int64_t j = 0; j < n_heads; ++j) fn(j, pool);
+    return;
+  }
+  while (static_cast<int>(solo.size()) < nt) solo.push_back(std::make_unique<ThreadPool>(1));
+  pool.run([&](int t) {
+    for (int64_t j = t; j < n_heads; j += nt) fn(j, *solo[t]);
+  });
+}
+
 }  // namespace
 
 MlaWeights bind_mla(const ModelConfig& c, int32_t i, WeightBinder& w) {
@@ -239,9 +255,9 @@ void MlaAttention::forward(const MlaWeights& w, const Batch& batch, const float*
   }
   // Absorbed queries [W_UK^T q_nope | q_pe] per head.
   const int64_t H = n_heads_;
-  for (int64_t j = 0; j < H; ++j) {
-    kernels::matmul(w.wk_b[j], q_.data() + j * qk, H * qk, qc_.data() + j * row, H * row, n, pool);
-  }
+  for_each_head(H, pool, solo_, [&](int64_t j, ThreadPool& p) {
+    kernels::matmul(w.wk_b[j], q_.data() + j * qk, H * qk, qc_.data() + j * row, H * row, n, p);
+  });
   for (int64_t t = 0; t < n; ++t) {
     for (int64_t j = 0; j < H; ++j) {
       std::memcpy(qc_.data() + (t * H + j) * row + kv_lora_, q_.data() + (t * H + j) * qk + nope_,
@@ -250,10 +266,10 @@ void MlaAttention::forward(const MlaWeights& w, const Batch& batch, const float*
   }
   attend_latent(batch, cache, layer, pool);
   // Values: W_UV per head on the attention-weighted latent, then the output projection.
-  for (int64_t j = 0; j < H; ++j) {
+  for_each_head(H, pool, solo_, [&](int64_t j, ThreadPool& p) {
     kernels::matmul(w.wv_b[j], lat_.data() + j * kv_lora_, H * kv_lora_, vo_.data() + j * v_dim_,
-                    H * v_dim_, n, pool);
-  }
+                    H * v_dim_, n, p);
+  });
   project(w.wo, nullptr, vo_.data(), n, out, pool);
 }
 

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "base/aligned_buffer.h"
@@ -96,7 +97,8 @@ class MlaAttention {
   AlignedBuffer<float> iq_;   // [n][idx_heads][idx_dim] indexer queries
   AlignedBuffer<float> ik_;   // [n][idx_dim] indexer keys
   AlignedBuffer<float> iw_;   // [n][idx_heads] indexer head weights
-  std::vector<std::vector<int32_t>> selected_;  // [n] DSA-selected positions
+  std::vector<std::vector<int32_t>> selected_;     // [n] DSA-selected positions
+  std::vector<std::unique_ptr<ThreadPool>> solo_;  // a one-thread pool per thread
 };
 
 }  // namespace owl

@@ -140,50 +140,86 @@ void route_tokens(const MoeRouting& r, const float* logits, const float* score_b
   }
 }
 
-void MoeFfn::reserve(int64_t n, int64_t hidden, int64_t ffn, int32_t n_experts, int32_t k) {
+void MoeFfn::Scratch::reserve(int64_t count, int64_t hidden, int64_t ffn) {
+  const size_t c = static_cast<size_t>(count);
+  if (xe.size() < c * hidden) xe.resize(c * hidden);
+  if (d.size() < c * hidden) d.resize(c * hidden);
+  if (g.size() < c * ffn) g.resize(c * ffn);
+  if (u.size() < c * ffn) u.resize(c * ffn);
+}
+
+// Router logits, the choice per token, and the (token, slot) pairs grouped by expert.
+void MoeFfn::route(const MoeWeights& w, const MoeOptions& o, const float* x, int64_t n,
+                   ThreadPool& pool) {
+  const int32_t E = o.routing.n_experts, k = o.routing.n_used;
   const size_t un = static_cast<size_t>(n);
-  if (logits_.size() < un * n_experts) logits_.resize(un * n_experts);
+  if (logits_.size() < un * E) logits_.resize(un * E);
   chosen_.resize(un * k);
   weights_.resize(un * k);
   order_.resize(un * k);
-  start_.assign(static_cast<size_t>(n_experts) + 1, 0);
-  if (xe_.size() < un * hidden) xe_.resize(un * hidden);
-  if (d_.size() < un * hidden) d_.resize(un * hidden);
-  if (g_.size() < un * ffn) g_.resize(un * ffn);
-  if (u_.size() < un * ffn) u_.resize(un * ffn);
+  start_.assign(static_cast<size_t>(E) + 1, 0);
+  project(w.router, w.router_bias, x, n, logits_.data(), pool);
+  route_tokens(o.routing, logits_.data(), w.score_bias, n, chosen_.data(), weights_.data());
+  for (int64_t i = 0; i < n * k; ++i) ++start_[chosen_[i] + 1];
+  for (int32_t e = 0; e < E; ++e) start_[e + 1] += start_[e];
+  std::vector<int32_t> fill(start_.begin(), start_.end() - 1);
+  for (int64_t i = 0; i < n * k; ++i) order_[fill[chosen_[i]]++] = static_cast<int32_t>(i);
 }
 
-// Runs expert e on the tokens routed to it and adds weight * result to their rows of out.
+// Runs expert e on the tokens routed to it. out: with slot_out_ in use, each (token, slot) row
+// of it receives weight * result; otherwise weight * result is added to the token's row.
 void MoeFfn::run_expert(const MoeWeights& w, const MoeOptions& o, int32_t e, const float* x,
-                        int64_t hidden, float* out, ThreadPool& pool) {
+                        int64_t hidden, Scratch& s, float* out, ThreadPool& pool) {
   const int32_t k = o.routing.n_used;
   const int32_t begin = start_[e], count = start_[e + 1] - start_[e];
   const int64_t ffn = w.gate[e].ne[1];
+  s.reserve(count, hidden, ffn);
   for (int32_t i = 0; i < count; ++i) {
     const int32_t token = order_[begin + i] / k;
-    std::memcpy(xe_.data() + static_cast<size_t>(i) * hidden,
+    std::memcpy(s.xe.data() + static_cast<size_t>(i) * hidden,
                 x + static_cast<size_t>(token) * hidden, sizeof(float) * hidden);
   }
-  kernels::matmul(w.gate[e], xe_.data(), hidden, g_.data(), ffn, count, pool);
-  kernels::matmul(w.up[e], xe_.data(), hidden, u_.data(), ffn, count, pool);
+  kernels::matmul(w.gate[e], s.xe.data(), hidden, s.g.data(), ffn, count, pool);
+  kernels::matmul(w.up[e], s.xe.data(), hidden, s.u.data(), ffn, count, pool);
   for (int32_t i = 0; i < count; ++i) {
-    float* g = g_.data() + static_cast<size_t>(i) * ffn;
-    float* u = u_.data() + static_cast<size_t>(i) * ffn;
+    float* g = s.g.data() + static_cast<size_t>(i) * ffn;
+    float* u = s.u.data() + static_cast<size_t>(i) * ffn;
     if (w.gate_bias != nullptr) kernels::add(w.gate_bias + static_cast<size_t>(e) * ffn, g, ffn);
     if (w.up_bias != nullptr) kernels::add(w.up_bias + static_cast<size_t>(e) * ffn, u, ffn);
     activate(o, g, u, ffn);
   }
-  kernels::matmul(w.down[e], g_.data(), ffn, d_.data(), hidden, count, pool);
+  kernels::matmul(w.down[e], s.g.data(), ffn, s.d.data(), hidden, count, pool);
+  const bool per_slot = out == slot_out_.data();
   for (int32_t i = 0; i < count; ++i) {
     const int32_t entry = order_[begin + i];
-    float* d = d_.data() + static_cast<size_t>(i) * hidden;
+    float* d = s.d.data() + static_cast<size_t>(i) * hidden;
     if (w.down_bias != nullptr)
       kernels::add(w.down_bias + static_cast<size_t>(e) * hidden, d, hidden);
-    kernels::axpy(weights_[entry], d, out + static_cast<size_t>(entry / k) * hidden, hidden);
+    if (per_slot) {
+      float* dst = out + static_cast<size_t>(entry) * hidden;
+      for (int64_t j = 0; j < hidden; ++j) dst[j] = weights_[entry] * d[j];
+    } else {
+      kernels::axpy(weights_[entry], d, out + static_cast<size_t>(entry / k) * hidden, hidden);
+    }
   }
-  stats_.expert_bytes += w.gate[e].nbytes + w.up[e].nbytes + w.down[e].nbytes;
-  stats_.expert_matmuls += 3;
-  stats_.expert_tokens += static_cast<uint64_t>(count);
+}
+
+// The active experts shared out among the threads (largest first, round robin); each thread
+// runs its experts' matmuls on its own. Writes per-slot rows only (no two threads share one).
+void MoeFfn::run_experts_in_parallel(const MoeWeights& w, const MoeOptions& o,
+                                     const std::vector<int32_t>& active, const float* x,
+                                     int64_t hidden, float* out, ThreadPool& pool) {
+  const int nt = pool.size();
+  while (static_cast<int>(solo_.size()) < nt) solo_.push_back(std::make_unique<ThreadPool>(1));
+  std::vector<int32_t> sorted = active;
+  std::stable_sort(sorted.begin(), sorted.end(), [this](int32_t a, int32_t b) {
+    return start_[a + 1] - start_[a] > start_[b + 1] - start_[b];
+  });
+  pool.run([&](int t) {
+    for (size_t i = static_cast<size_t>(t); i < sorted.size(); i += static_cast<size_t>(nt)) {
+      run_expert(w, o, sorted[i], x, hidden, scratch_[t], out, *solo_[t]);
+    }
+  });
 }
 
 void MoeFfn::forward(const MoeWeights& w, const MoeOptions& o, const float* x, int64_t n,
@@ -195,18 +231,42 @@ void MoeFfn::forward(const MoeWeights& w, const MoeOptions& o, const float* x, i
             "MoE: router has {} outputs, {} experts bound, {} expected", w.router.ne[1],
             w.gate.size(), r.n_experts);
   const int32_t E = r.n_experts, k = r.n_used;
-  reserve(n, hidden, w.gate[0].ne[1], E, k);
-  project(w.router, w.router_bias, x, n, logits_.data(), pool);
-  route_tokens(r, logits_.data(), w.score_bias, n, chosen_.data(), weights_.data());
-  // Counting sort of (token, slot) pairs by expert.
-  for (int64_t i = 0; i < n * k; ++i) ++start_[chosen_[i] + 1];
-  for (int32_t e = 0; e < E; ++e) start_[e + 1] += start_[e];
-  std::vector<int32_t> fill(start_.begin(), start_.end() - 1);
-  for (int64_t i = 0; i < n * k; ++i) order_[fill[chosen_[i]]++] = static_cast<int32_t>(i);
-
-  std::fill(out, out + n * hidden, 0.0f);
+  route(w, o, x, n, pool);
+  std::vector<int32_t> active;
+  int32_t max_count = 0;
   for (int32_t e = 0; e < E; ++e) {
-    if (start_[e + 1] > start_[e]) run_expert(w, o, e, x, hidden, out, pool);
+    const int32_t count = start_[e + 1] - start_[e];
+    if (count == 0) continue;
+    active.push_back(e);
+    max_count = std::max(max_count, count);
+    stats_.expert_bytes += w.gate[e].nbytes + w.up[e].nbytes + w.down[e].nbytes;
+    stats_.expert_matmuls += 3;
+    stats_.expert_tokens += static_cast<uint64_t>(count);
+  }
+  if (scratch_.size() < static_cast<size_t>(pool.size()))
+    scratch_.resize(static_cast<size_t>(pool.size()));
+  const bool per_slot = n <= kSlotOrderTokens;
+  float* dst = out;
+  if (per_slot) {
+    if (slot_out_.size() < static_cast<size_t>(n * k * hidden))
+      slot_out_.resize(static_cast<size_t>(n * k * hidden));
+    dst = slot_out_.data();
+  } else {
+    std::fill(out, out + n * hidden, 0.0f);
+  }
+  // A thread per expert pays off when each expert sees a token or two (generation).
+  if (per_slot && pool.size() > 1 && static_cast<int>(active.size()) >= pool.size() &&
+      max_count <= 2) {
+    run_experts_in_parallel(w, o, active, x, hidden, dst, pool);
+  } else {
+    for (int32_t e : active) run_expert(w, o, e, x, hidden, scratch_[0], dst, pool);
+  }
+  if (per_slot) {  // each token's experts summed in the order they were chosen
+    for (int64_t t = 0; t < n; ++t) {
+      float* y = out + t * hidden;
+      std::copy(dst + t * k * hidden, dst + (t * k + 1) * hidden, y);
+      for (int32_t j = 1; j < k; ++j) kernels::add(dst + (t * k + j) * hidden, y, hidden);
+    }
   }
   if (w.shared.gate.data != nullptr) {
     const int64_t sffn = w.shared.gate.ne[1];

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -95,8 +96,17 @@ struct MoeStats {
 };
 
 // Holds the scratch buffers (one per model, shared by its layers).
+//
+// Two schedules: with few tokens per expert (generation), the chosen experts are shared out
+// among the threads, each running its experts' matmuls alone (one pool dispatch per layer
+// instead of three per expert); with more (prompt processing), experts run one after another,
+// each matmul split across the threads. With at most kSlotOrderTokens tokens, each token's
+// expert outputs are summed in the order of its choices, as llama.cpp does; above, in expert
+// order (the same sum up to float rounding).
 class MoeFfn {
  public:
+  static constexpr int64_t kSlotOrderTokens = 16;
+
   // out [n][hidden] = sum over each token's chosen experts of weight * expert(x), plus the
   // shared FFN. x [n][hidden].
   void forward(const MoeWeights& w, const MoeOptions& o, const float* x, int64_t n, float* out,
@@ -106,20 +116,29 @@ class MoeFfn {
   void reset_stats() { stats_ = {}; }
 
  private:
-  void reserve(int64_t n, int64_t hidden, int64_t ffn, int32_t n_experts, int32_t k);
+  struct Scratch {
+    AlignedBuffer<float> xe;  // [count][hidden] rows routed to one expert
+    AlignedBuffer<float> g;   // [count][ffn]
+    AlignedBuffer<float> u;   // [count][ffn]
+    AlignedBuffer<float> d;   // [count][hidden]
+    void reserve(int64_t count, int64_t hidden, int64_t ffn);
+  };
+  void route(const MoeWeights& w, const MoeOptions& o, const float* x, int64_t n, ThreadPool& pool);
   void run_expert(const MoeWeights& w, const MoeOptions& o, int32_t e, const float* x,
-                  int64_t hidden, float* out, ThreadPool& pool);
+                  int64_t hidden, Scratch& s, float* out, ThreadPool& pool);
+  void run_experts_in_parallel(const MoeWeights& w, const MoeOptions& o,
+                               const std::vector<int32_t>& active, const float* x, int64_t hidden,
+                               float* out, ThreadPool& pool);
 
-  AlignedBuffer<float> logits_;  // [n][n_experts]
-  std::vector<int32_t> chosen_;  // [n][k]
-  std::vector<float> weights_;   // [n][k]
-  std::vector<int32_t> order_;   // [n*k] (token*k + slot), grouped by expert
-  std::vector<int32_t> start_;   // [n_experts + 1] offsets into order_
-  AlignedBuffer<float> xe_;      // [n][hidden] rows routed to one expert
-  AlignedBuffer<float> g_;       // [n][ffn]
-  AlignedBuffer<float> u_;       // [n][ffn]
-  AlignedBuffer<float> d_;       // [n][hidden]
-  AlignedBuffer<float> shared_;  // [n][hidden] + [2][n][shared_ffn] scratch
+  AlignedBuffer<float> logits_;    // [n][n_experts]
+  std::vector<int32_t> chosen_;    // [n][k]
+  std::vector<float> weights_;     // [n][k]
+  std::vector<int32_t> order_;     // [n*k] (token*k + slot), grouped by expert
+  std::vector<int32_t> start_;     // [n_experts + 1] offsets into order_
+  AlignedBuffer<float> slot_out_;  // [n*k][hidden] weighted expert outputs (small batches)
+  std::vector<Scratch> scratch_;   // one per thread
+  std::vector<std::unique_ptr<ThreadPool>> solo_;  // a one-thread pool per thread
+  AlignedBuffer<float> shared_;                    // [n][hidden] + [2][n][shared_ffn] scratch
   MoeStats stats_;
 };
 

@@ -47,43 +47,49 @@ std::vector<Param> params() {
 INSTANTIATE_TEST_SUITE_P(All, MoeGolden, ::testing::ValuesIn(params()),
                          [](const auto& info) { return info.param.arch + "_" + info.param.len; });
 
-struct QuantParam {
-  std::string type;
-  std::string len;
-};
-
-void PrintTo(const QuantParam& p, std::ostream* os) { *os << p.type << " " << p.len; }
-
-class MoeQuantGolden : public ::testing::TestWithParam<QuantParam> {};
-
-TEST_P(MoeQuantGolden, MatchesReferenceWithinActivationRounding) {
-  const QuantParam& p = GetParam();
-  const std::string dir = shared_dir() + "/golden/qwen3moe/quant/" + p.type;
-  auto model = load_model(dir + "/model-" + p.type + ".gguf");
-  const GoldenCase c = load_golden_case(dir, p.len);
-  const GoldenResult r = run_golden_case(*model, c);
-  size_t close = 0;
-  for (float d : r.row_max_diff) close += d < 1e-3f ? 1 : 0;
-  std::printf("[golden] qwen3moe %s %s: worst |logit diff| %.3g, %zu of %zu rows within 1e-3\n",
-              p.type.c_str(), p.len.c_str(), r.max_diff, close, r.row_max_diff.size());
-  for (size_t i = 0; i < r.row_max_diff.size(); ++i) std::printf(" %.2g", r.row_max_diff[i]);
-  std::printf("\n");
-}
-
-std::vector<QuantParam> quant_params() {
-  std::vector<QuantParam> v;
+// Quantized qwen3moe files. owl rounds activations to the weight type's 8-bit blocks exactly as
+// llama.cpp does, so most rows agree to ~1e-6; golden/README.md explains the exceptions. (1) As
+// for dense models, an activation within ~1e-5 of a rounding boundary can round the other way
+// under another float summation order, moving that row by up to ~0.11, and the change carries
+// through the KV cache to later rows. (2) Particular to MoE: such a perturbation can flip a
+// near-tied expert choice, and a row whose experts differ moves by 0.3-2.8 (README, k256 cases on
+// the float path). So, per case: at least 90% of rows within 0.15 and every row within 3 (a
+// routing flip, not a wrong model); our argmax equals the reference's wherever its top-1/top-2
+// gap exceeds 0.15 on a row within 0.15; and over all cases at least 85% of rows within 1e-3
+// (an engine on the float path gets almost none: its RMS difference is 0.012-0.029).
+TEST(MoeQuantGolden, MatchesReferenceWithinActivationRounding) {
+  size_t rows = 0, close = 0;
   for (const char* type : {"Q8_0", "Q4_0", "Q4_K_M", "Q6_K", "k256-Q4_K_M"}) {
-    for (const char* len : {"len1", "len7", "len33"}) v.push_back({type, len});
+    const std::string dir = shared_dir() + "/golden/qwen3moe/quant/" + type;
+    auto model = load_model(dir + "/model-" + type + ".gguf");
+    for (const char* len : {"len1", "len7", "len33"}) {
+      SCOPED_TRACE(std::string(type) + " " + len);
+      const GoldenCase c = load_golden_case(dir, len);
+      const GoldenResult r = run_golden_case(*model, c);
+      size_t case_close = 0, within = 0;
+      for (float d : r.row_max_diff) {
+        case_close += d < 1e-3f ? 1 : 0;
+        within += d < 0.15f ? 1 : 0;
+        EXPECT_LT(d, 3.0f);
+      }
+      std::printf("[golden] qwen3moe %s %s: worst |logit diff| %.3g, %zu of %zu rows within 1e-3\n", type,
+                  len, r.max_diff, case_close, r.row_max_diff.size());
+      EXPECT_GE(within * 10, r.row_max_diff.size() * 9);
+      // Greedy choice k comes from prompt row n-1 (k = 0) or decode row k-1.
+      const size_t n = c.tokens.size();
+      for (size_t k = 0; k < c.greedy_next.size(); ++k) {
+        const float row_diff = r.row_max_diff[n - 1 + k];
+        if (r.ref_gap[k] > 0.15f && row_diff < 0.15f) {
+          EXPECT_EQ(r.own_argmax[k], c.greedy_next[k]) << "decode step " << k;
+        }
+      }
+      rows += r.row_max_diff.size();
+      close += case_close;
+    }
   }
-  return v;
+  std::printf("[golden] qwen3moe quantized: %zu of %zu rows within 1e-3\n", close, rows);
+  EXPECT_GE(close * 100, rows * 85);
 }
-
-INSTANTIATE_TEST_SUITE_P(All, MoeQuantGolden, ::testing::ValuesIn(quant_params()),
-                         [](const auto& info) {
-                           std::string s = info.param.type + "_" + info.param.len;
-                           std::replace(s.begin(), s.end(), '-', '_');
-                           return s;
-                         });
 
 }  // namespace
 }  // namespace owl::test
