@@ -40,6 +40,27 @@ nlohmann::json glm45() {
     "vocab_size": 151552, "eos_token_id": [151329, 151336, 151338]})");
 }
 
+// DeepSeek-V2-Lite's config.json (deepseek-ai/DeepSeek-V2-Lite), likewise not in
+// ../shared/configs: no q_lora_rank (queries projected directly), softmax routing over 64
+// experts without groups or correction bias, two shared experts, YaRN mscale 0.707.
+nlohmann::json deepseek_v2_lite() {
+  return nlohmann::json::parse(R"({
+    "architectures": ["DeepseekV2ForCausalLM"], "model_type": "deepseek_v2",
+    "first_k_dense_replace": 1, "hidden_act": "silu", "hidden_size": 2048,
+    "initializer_range": 0.02, "intermediate_size": 10944, "kv_lora_rank": 512,
+    "max_position_embeddings": 163840, "moe_intermediate_size": 1408, "moe_layer_freq": 1,
+    "n_group": 1, "n_routed_experts": 64, "n_shared_experts": 2, "norm_topk_prob": false,
+    "num_attention_heads": 16, "num_experts_per_tok": 6, "num_hidden_layers": 27,
+    "num_key_value_heads": 16, "q_lora_rank": null, "qk_nope_head_dim": 128,
+    "qk_rope_head_dim": 64, "rms_norm_eps": 1e-06,
+    "rope_scaling": {"beta_fast": 32, "beta_slow": 1, "factor": 40, "mscale": 0.707,
+                     "mscale_all_dim": 0.707, "original_max_position_embeddings": 4096,
+                     "type": "yarn"},
+    "rope_theta": 10000, "routed_scaling_factor": 1.0, "scoring_func": "softmax",
+    "tie_word_embeddings": false, "topk_group": 1, "topk_method": "greedy",
+    "v_head_dim": 128, "vocab_size": 102400, "bos_token_id": 100000, "eos_token_id": 100001})");
+}
+
 // Sizes small enough for a test; every structural key of the published config is kept.
 // Larger weights (initializer_range) so routing and attention are not all near-ties.
 void shrink(nlohmann::json& c, int layers) {
@@ -68,12 +89,12 @@ nlohmann::json qwen3_moe() {
 // DeepSeek-V3 / Kimi K2 / V3.2 shapes: MLA with q_lora, 16 experts (V3: 4 groups, 2 kept), one
 // dense layer first, YaRN as published.
 nlohmann::json deepseek(const std::string& name) {
-  nlohmann::json c = published(name);
+  nlohmann::json c = name == "DeepSeek-V2-Lite" ? deepseek_v2_lite() : published(name);
   shrink(c, 3);
   c["first_k_dense_replace"] = 1;
   c["num_attention_heads"] = 4;
   c["num_key_value_heads"] = 4;
-  c["q_lora_rank"] = 48;
+  if (!c["q_lora_rank"].is_null()) c["q_lora_rank"] = 48;
   c["kv_lora_rank"] = 32;
   c["qk_nope_head_dim"] = 16;
   c["qk_rope_head_dim"] = 8;
@@ -180,6 +201,25 @@ TEST_P(MoeArchs, SynthGgufAndHfFolderAgree) {
   EXPECT_EQ(c.n_layers, config["num_hidden_layers"].get<int>());
   EXPECT_EQ(c.n_experts_used, config["num_experts_per_tok"].get<int>());
   EXPECT_GT(c.n_experts, c.n_experts_used);
+  // The hyper-parameters that shape each family, as published, survive the GGUF round trip.
+  auto get = [&](const char* key, int def) {
+    return config.contains(key) && config[key].is_number() ? config[key].get<int>() : def;
+  };
+  EXPECT_EQ(c.n_dense_layers, get("first_k_dense_replace", 0));
+  EXPECT_EQ(c.n_shared_experts, get("n_shared_experts", 0));
+  EXPECT_EQ(c.mla.q_lora_rank, get("q_lora_rank", 0));
+  EXPECT_EQ(c.mla.kv_lora_rank, get("kv_lora_rank", 0));
+  EXPECT_EQ(c.dsa.topk, get("index_topk", 0));
+  if (config.contains("scoring_func")) {
+    EXPECT_EQ(c.expert_gating_func, config["scoring_func"] == "sigmoid" ? 2 : 1);
+  }
+  if (config.value("topk_method", "") != "greedy") {
+    EXPECT_EQ(c.n_expert_groups, get("n_group", 1));
+    EXPECT_EQ(c.n_expert_groups_used, get("topk_group", 1));
+  }
+  if (config.contains("routed_scaling_factor")) {
+    EXPECT_FLOAT_EQ(c.expert_weights_scale, config["routed_scaling_factor"].get<float>());
+  }
 
   const std::vector<int32_t> prompt = {3,   141, 59, 265, 358, 97, 93, 238, 46, 264,
                                        338, 327, 95, 28,  84,  19, 71, 69,  399};
@@ -212,6 +252,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Case{"qwen3moe", qwen3_moe, "qwen3moe", "mlp"},
         Case{"deepseek_v3", [] { return deepseek("DeepSeek-V3"); }, "deepseek2", "mlp"},
+        Case{"deepseek_v2_lite", [] { return deepseek("DeepSeek-V2-Lite"); }, "deepseek2", "mlp"},
         Case{"kimi_k2", [] { return deepseek("Kimi-K2-Instruct"); }, "deepseek2", "mlp"},
         Case{"deepseek_v32", [] { return deepseek("DeepSeek-V3.2"); }, "deepseek32", "mlp"},
         Case{"glm4_moe", glm4_moe, "glm4moe", "mlp"},
