@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/mapped_file.h"
+#include "formats/gguf.h"
+#include "formats/gguf_writer.h"
 #include "golden_util.h"
 #include "model/loader.h"
 #include "model/synth.h"
@@ -258,6 +260,63 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"glm4_moe", glm4_moe, "glm4moe", "mlp"},
         Case{"minimax_m2", minimax_m2, "minimax-m2", "block_sparse_moe"}),
     [](const auto& info) { return info.param.tag; });
+
+// Multi-token-prediction layers are skipped: llama.cpp's GGUFs count them in block_count with
+// nextn_predict_layers, Hugging Face folders hold them after num_hidden_layers. A 3-layer model
+// whose last layer is declared MTP must give the logits of the same weights' first 2 layers.
+class MoeArchsMtp : public ::testing::TestWithParam<Case> {};
+
+TEST_P(MoeArchsMtp, NextnLayersAreSkipped) {
+  const Case& p = GetParam();
+  nlohmann::json config = p.config();
+  const std::string dir = temp_path("owl_mtp_" + p.tag);
+  fs::create_directories(dir);
+  auto synth = [&](int layers, const std::string& name) {
+    nlohmann::json c = config;
+    c["num_hidden_layers"] = layers;
+    std::ofstream(dir + "/" + name + ".json") << c.dump();
+    SynthOptions o;
+    o.config_path = dir + "/" + name + ".json";
+    o.out_path = dir + "/" + name + ".gguf";
+    o.threads = 2;
+    synthesize_model(o);  // tensors are seeded by name: layers 0-1 are the same in both
+  };
+  synth(2, "two");
+  synth(3, "three");
+  {
+    const std::unique_ptr<gguf::File> f = gguf::File::open(dir + "/three.gguf");
+    gguf::Writer w;
+    for (const auto& [k, v] : f->metadata()) w.set(k, v);
+    w.set(p.arch + ".nextn_predict_layers", gguf::Value::u32(1));
+    for (const TensorView& t : f->tensors()) w.add_tensor(t);
+    w.write(dir + "/mtp.gguf");
+  }
+  nlohmann::json hf_config = config;
+  hf_config["num_hidden_layers"] = 2;
+  hf_config["num_nextn_predict_layers"] = 1;
+  write_hf_from_gguf(dir + "/three.gguf", hf_config, dir + "/mtp_hf", p.moe_prefix);
+
+  const std::vector<int32_t> prompt = {5, 77, 300, 12, 256, 91, 8};
+  std::vector<float> want, got, unused;
+  run_both_ways(*load_model(dir + "/two.gguf"), prompt, want, unused);
+  auto mtp = load_model(dir + "/mtp.gguf");
+  EXPECT_EQ(mtp->config().n_layers, 2);
+  EXPECT_EQ(mtp->config().n_nextn_layers, 1);
+  run_both_ways(*mtp, prompt, got, unused);
+  EXPECT_EQ(max_diff(want, got), 0.0f);
+  auto hf = load_model(dir + "/mtp_hf");
+  EXPECT_EQ(hf->config().n_layers, 2);
+  run_both_ways(*hf, prompt, got, unused);
+  EXPECT_EQ(max_diff(want, got), 0.0f);
+  fs::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(All, MoeArchsMtp,
+                         ::testing::Values(Case{"deepseek_v3",
+                                                [] { return deepseek("DeepSeek-V3"); }, "deepseek2",
+                                                "mlp"},
+                                           Case{"glm4_moe", glm4_moe, "glm4moe", "mlp"}),
+                         [](const auto& info) { return info.param.tag; });
 
 }  // namespace
 }  // namespace owl::test
