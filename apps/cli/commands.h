@@ -9,5 +9,8 @@ int tokenize_command(int argc, char** argv);
 int detokenize_command(int argc, char** argv);
 int logits_command(int argc, char** argv);
 int synth_command(int argc, char** argv);
+int template_command(int argc, char** argv);
+int bench_command(int argc, char** argv);
+int eval_command(int argc, char** argv);
 
 }  // namespace owl::cli

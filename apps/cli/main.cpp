@@ -22,6 +22,9 @@ constexpr Command kCommands[] = {
     {"detokenize", owl::cli::detokenize_command, "token ids -> text"},
     {"logits", owl::cli::logits_command, "all-position logits of an id sequence, as float32"},
     {"synth", owl::cli::synth_command, "random-weight model with the shapes of a config.json"},
+    {"template", owl::cli::template_command, "render a chat template for a request"},
+    {"bench", owl::cli::bench_command, "prompt and generation speed, bandwidth, roofline"},
+    {"eval", owl::cli::eval_command, "pass@k on verifiable tasks (rollouts for RLVR); --rescore"},
 };
 
 void usage(FILE* out) {

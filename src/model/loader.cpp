@@ -50,6 +50,13 @@ size_t bound_bytes(const WeightSource& src, const WeightBinder& binder) {
   return total;
 }
 
+// The embedding table is read one row per token unless it doubles as the output head.
+size_t embedding_only_bytes(const WeightSource& src, const char* embd, const ModelConfig& c) {
+  const TensorView* t = src.find(embd);
+  if (t == nullptr || c.tied_embeddings) return 0;
+  return t->nbytes - t->row_bytes();
+}
+
 std::unique_ptr<Model> load_gguf(const std::string& path) {
   std::shared_ptr<gguf::File> file = gguf::File::open(path);
   const std::string arch_name = file->architecture();
@@ -70,8 +77,10 @@ std::unique_ptr<Model> load_gguf(const std::string& path) {
   }
   if (source->find("output.weight") == nullptr) config.tied_embeddings = true;
   WeightBinder binder(*source);
+  const size_t embd_bytes = embedding_only_bytes(*source, "token_embd.weight", config);
   std::unique_ptr<Model> model = arch->build(std::move(config), binder);
   model->set_weight_bytes(bound_bytes(*source, binder));
+  model->set_embedding_bytes(embd_bytes);
   model->set_chat_template(file->get_string("tokenizer.chat_template").value_or(""));
   model->set_source(source);
   finish_model(*model, binder, Tokenizer::from_gguf(*file), path);
@@ -139,8 +148,10 @@ std::unique_ptr<Model> load_hf(const std::string& dir) {
   if (c.vocab_size == 0) c.vocab_size = vocab_from_embedding(*source, "model.embed_tokens.weight");
   if (source->find("lm_head.weight") == nullptr) c.tied_embeddings = true;
   WeightBinder binder(*source);
+  const size_t embd_bytes = embedding_only_bytes(*source, "model.embed_tokens.weight", c);
   std::unique_ptr<Model> model = arch->build(std::move(c), binder);
   model->set_weight_bytes(bound_bytes(*source, binder));
+  model->set_embedding_bytes(embd_bytes);
   model->set_chat_template(hf_chat_template(*folder));
   model->set_source(source);
   std::unique_ptr<Tokenizer> tok;
@@ -188,8 +199,10 @@ std::unique_ptr<Model> load_llama2c(const std::string& path, const LoadOptions& 
   for (const TensorView& t : ckpt->tensors()) source->add(t);
   source->hold(ckpt);
   WeightBinder binder(*source);
+  const size_t embd_bytes = embedding_only_bytes(*source, "token_embd.weight", c);
   std::unique_ptr<Model> model = find_architecture_gguf("llama")->build(std::move(c), binder);
   model->set_weight_bytes(bound_bytes(*source, binder));
+  model->set_embedding_bytes(embd_bytes);
   model->set_source(source);
   finish_model(*model, binder, Tokenizer::from_llama2c(tok_path, lc.vocab_size), path);
   return model;

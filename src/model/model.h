@@ -28,6 +28,10 @@ class Model {
   const std::string& path() const { return path_; }
   // Bytes of weight data the model reads (all tensors bound from the file).
   size_t weight_bytes() const { return weight_bytes_; }
+  // Bytes of weights read to generate one token: every matrix used per token (for mixtures of
+  // experts, the selected experts' share), not the embedding table beyond one row.
+  virtual size_t weight_bytes_per_token() const { return weight_bytes_ - embedding_bytes_; }
+  void set_embedding_bytes(size_t b) { embedding_bytes_ = b; }
   // The tensors the model was loaded from (for `owl info`).
   const WeightSource* source() const { return source_.get(); }
 
@@ -55,6 +59,7 @@ class Model {
   std::string path_;
   std::shared_ptr<WeightSource> source_;
   size_t weight_bytes_ = 0;
+  size_t embedding_bytes_ = 0;  // the token table when it is not also the output head
 };
 
 }  // namespace owl

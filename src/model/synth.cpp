@@ -17,6 +17,7 @@
 #include "model/config_reader.h"
 #include "model/registry.h"
 #include "tensor/quant.h"
+#include "tokenizer/gguf_export.h"
 
 namespace owl {
 namespace {
@@ -249,11 +250,12 @@ SynthReport synthesize_model(const SynthOptions& o) {
   w.set("general.file_type", gguf::Value::u32(file_type_id(o.type)));
   for (auto& [k, v] : metadata) w.set(k, v);
   if (!o.tokenizer_dir.empty()) {
-    fail("--tokenizer is not supported yet");
+    write_gguf_tokenizer(o.tokenizer_dir, c.vocab_size, w);
+  } else {
+    const int32_t bos = config_token_id(config, "bos_token_id", c.vocab_size - 2);
+    const int32_t eos = config_token_id(config, "eos_token_id", c.vocab_size - 1);
+    add_synthetic_vocab(w, c.vocab_size, bos, eos);
   }
-  const int32_t bos = config_token_id(config, "bos_token_id", c.vocab_size - 2);
-  const int32_t eos = config_token_id(config, "eos_token_id", c.vocab_size - 1);
-  add_synthetic_vocab(w, c.vocab_size, bos, eos);
 
   const float stddev = config.value("initializer_range", 0.02f);
   SynthReport report;

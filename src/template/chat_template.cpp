@@ -183,8 +183,18 @@ std::string render_request(const std::string& template_source,
 }
 
 int run_template_command(const std::string& source_path, const std::string& request_path) {
+  ChatTemplateSource src;
   try {
-    const ChatTemplateSource src = ChatTemplateSource::load(source_path);
+    src = ChatTemplateSource::load(source_path);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  }
+  return run_template_command(src, request_path);
+}
+
+int run_template_command(const ChatTemplateSource& src, const std::string& request_path) {
+  try {
     const nlohmann::ordered_json request = read_json(request_path);
     const bool has_tools =
         request.is_object() && request.contains("tools") && !request["tools"].is_null();

@@ -46,5 +46,7 @@ std::string render_request(const std::string& template_source,
 // Body of `owl template SOURCE --request case.json`: prints the prompt exactly to stdout and
 // returns 0; a template error goes to stderr with exit code 3, bad input files exit code 2.
 int run_template_command(const std::string& source_path, const std::string& request_path);
+// The same for a source already loaded (e.g. from a GGUF model's metadata).
+int run_template_command(const ChatTemplateSource& source, const std::string& request_path);
 
 }  // namespace owl::tmpl

@@ -9,10 +9,8 @@ namespace owl {
 
 namespace {
 
-// Hugging Face tests word boundaries with the regexes \w$ and ^\w.
-bool is_word_char(uint32_t cp) {
-  return cp == '_' || unicode::is_alphanumeric(cp) || unicode::is_mark(cp);
-}
+// Hugging Face tests word boundaries with the (Rust regex crate) regexes \w$ and ^\w.
+bool is_word_char(uint32_t cp) { return unicode::is_rust_word_char(cp); }
 
 uint32_t last_char(std::string_view s) {
   size_t start = s.size() - 1;

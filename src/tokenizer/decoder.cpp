@@ -10,7 +10,7 @@ namespace owl {
 
 namespace {
 
-enum class Kind { kByteLevel, kReplace, kByteFallback, kStrip, kMetaspace, kWordPiece };
+enum class Kind { kByteLevel, kReplace, kByteFallback, kStrip, kMetaspace, kWordPiece, kJoin };
 
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -33,6 +33,14 @@ void replace_all(std::string& s, std::string_view from, std::string_view to) {
     s.replace(pos, from.size(), to);
     pos += to.size();
   }
+}
+
+// The WordPiece decoder's clean-up (tokenizers' decoders::wordpiece::cleanup): transformers'
+// rules plus " do not" -> " don't".
+std::string wordpiece_cleanup(std::string_view text) {
+  std::string s = clean_up_tokenization(text);
+  replace_all(s, " do not", " don't");
+  return s;
 }
 
 }  // namespace
@@ -88,12 +96,18 @@ void Decoder::Step::apply(std::string& t, Decoder::State& st) const {
       replace_all(t, content, first && strip_first ? "" : " ");
       return;
     case Kind::kWordPiece:
-      if (t.compare(0, content.size(), content) == 0) {
-        t.erase(0, content.size());
-      } else if (!first) {
-        t = std::string(" ") + t;  // (not insert(): GCC 12 warns falsely)
+      if (!first) {
+        if (t.compare(0, content.size(), content) == 0) {
+          t.erase(0, content.size());
+        } else {
+          t = std::string(" ") + t;  // (not insert(): GCC 12 warns falsely)
+        }
       }
-      if (cleanup) t = clean_up_tokenization(t);
+      if (cleanup) t = wordpiece_cleanup(t);
+      return;
+    case Kind::kJoin:
+      // Without a decoder the tokenizers crate joins the tokens with spaces.
+      if (!first) t = std::string(" ") + t;
       return;
   }
 }
@@ -106,7 +120,13 @@ Decoder& Decoder::operator=(Decoder&&) noexcept = default;
 Decoder Decoder::from_json(const json_util::Json& j, const std::string& where) {
   Decoder d;
   bool fused = false;
-  if (!j.is_null()) d.parse(j, where, fused);
+  if (j.is_null()) {
+    auto s = std::make_shared<Step>();
+    s->kind = Kind::kJoin;
+    d.steps_.push_back(std::move(s));
+  } else {
+    d.parse(j, where, fused);
+  }
   return d;
 }
 

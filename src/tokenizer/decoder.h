@@ -19,7 +19,8 @@ class Decoder {
   Decoder(Decoder&&) noexcept;
   Decoder& operator=(Decoder&&) noexcept;
 
-  // From tokenizer.json's "decoder" (null: tokens are concatenated as they are).
+  // From tokenizer.json's "decoder" (null: the tokens joined with spaces, as the tokenizers
+  // crate does).
   static Decoder from_json(const json_util::Json& j, const std::string& where);
   // GPT-2 byte-level: token characters map back to bytes.
   static Decoder byte_level();

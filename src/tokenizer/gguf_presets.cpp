@@ -76,10 +76,12 @@ GgufBpePreset gguf_bpe_preset(std::string_view pre) {
     return p;
   }
   if (one_of(pre, {"dbrx", "smaug-bpe", "glm4", "chatglm-bpe"})) return splits({kLlama3});
-  if (one_of(pre,
-             {"qwen2", "deepseek-r1-qwen", "kormo", "stablelm2", "megrez", "hunyuan", "grok-2"})) {
-    return splits({kQwen2});
+  if (one_of(pre, {"qwen2", "deepseek-r1-qwen"})) {
+    GgufBpePreset p = splits({kQwen2});
+    p.nfc = true;
+    return p;
   }
+  if (one_of(pre, {"kormo", "stablelm2", "megrez", "hunyuan", "grok-2"})) return splits({kQwen2});
   if (one_of(pre, {"gpt-4o", "llama4", "minimax-m2"})) {
     GgufBpePreset p = splits({kO200k});
     p.ignore_merges = true;  // the o200k tokenizer.json files set ignore_merges

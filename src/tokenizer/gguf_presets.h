@@ -13,6 +13,9 @@ namespace owl {
 struct GgufBpePreset {
   PreTokenizer pre_tokenizer;
   bool ignore_merges = false;
+  // NFC before splitting, as the tokenizer.json of the family does (Qwen). llama.cpp skips it;
+  // owl follows the Hugging Face tokenizer, so NFD input gives the same ids from either file.
+  bool nfc = false;
   bool add_bos = false;  // llama.cpp's default when the GGUF has no add_bos_token
   bool known = true;     // false: the name was not recognised (llama.cpp's "default" is used)
 };

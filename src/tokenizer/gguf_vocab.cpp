@@ -126,7 +126,7 @@ void build_spm(const gguf::File& f, TokenizerParts& parts, bool add_space_prefix
   (void)f;
 }
 
-void build_bpe(const gguf::File& f, TokenizerParts& parts, const GgufBpePreset& preset,
+void build_bpe(const gguf::File& f, TokenizerParts& parts, GgufBpePreset preset,
                const std::string& pre) {
   const std::string& path = f.path();
   const Vocab& v = *parts.vocab;
@@ -150,7 +150,8 @@ void build_bpe(const gguf::File& f, TokenizerParts& parts, const GgufBpePreset& 
   o.ignore_merges = preset.ignore_merges;
   parts.description = fmt::format("GGUF gpt2 (byte-level BPE, pre '{}'), {} tokens, {} merges", pre,
                                   v.size(), table.size());
-  parts.pre_tokenizer = std::move(const_cast<GgufBpePreset&>(preset).pre_tokenizer);
+  if (preset.nfc) parts.normalizer = Normalizer::nfc();
+  parts.pre_tokenizer = std::move(preset.pre_tokenizer);
   parts.model = std::make_unique<BpeModel>(parts.vocab, std::move(table), std::move(o));
   parts.decoder = Decoder::byte_level();
 }
@@ -182,7 +183,7 @@ std::unique_ptr<Tokenizer> Tokenizer::from_gguf(const gguf::File& f) {
     add_bos = preset.add_bos;
     parts.bos = special_id(f, "bos_token_id", -1, n);
     parts.eos = special_id(f, "eos_token_id", -1, n);
-    build_bpe(f, parts, preset, pre);
+    build_bpe(f, parts, std::move(preset), pre);
   }
   add_bos = f.get_bool("tokenizer.ggml.add_bos_token").value_or(add_bos);
   bool add_eos = f.get_bool("tokenizer.ggml.add_eos_token").value_or(false);

@@ -156,6 +156,15 @@ Normalizer Normalizer::sentencepiece(bool add_prefix, std::string_view space) {
   return n;
 }
 
+Normalizer Normalizer::nfc() {
+  Normalizer n;
+  auto s = std::make_shared<Step>();
+  s->kind = Kind::kForm;
+  s->form = unicode::Form::kNFC;
+  n.steps_.push_back(std::move(s));
+  return n;
+}
+
 void Normalizer::parse(const json_util::Json& j, const std::string& where) {
   using namespace json_util;
   std::string type = type_of(j, where);

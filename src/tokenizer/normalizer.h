@@ -24,6 +24,8 @@ class Normalizer {
   // SentencePiece's whitespace handling as llama.cpp applies it to GGUF "llama" vocabularies:
   // an optional prefix, then every ' ' replaced by `space`.
   static Normalizer sentencepiece(bool add_prefix, std::string_view space);
+  // Unicode NFC (Qwen's tokenizer.json normalizer).
+  static Normalizer nfc();
 
   bool empty() const { return steps_.empty(); }
   std::string apply(std::string_view s) const;

@@ -320,8 +320,12 @@ void PreTokenizer::parse(const json_util::Json& j, const std::string& where) {
     add_punctuation(b ? parse_behavior(*b, where + ".behavior") : SplitBehavior::kIsolated);
     return;
   } else if (type == "Whitespace") {
+    // \w+|[^\w\s]+ with the Rust regex crate's \w (the tokenizers crate compiles this one
+    // with it, not with Oniguruma).
     s->kind = Step::Kind::kPattern;
-    s->pattern = TextPattern::regex("\\w+|[^\\w\\s]+");
+    s->pattern = TextPattern::regex(
+        "[\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}]+|"
+        "[^\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}\\s]+");
     s->behavior = SplitBehavior::kRemoved;
     s->invert = true;
   } else if (type == "WhitespaceSplit") {

@@ -48,13 +48,19 @@ class Tokenizer {
   static std::unique_ptr<Tokenizer> from_llama2c(const std::string& path, int32_t vocab_size);
 
   // add_special: add BOS/EOS as the vocabulary's settings say (and as the HF post-processor
-  // does). parse_special: match special/added tokens written in the text.
+  // does). parse_special: match special/added tokens written in the text; non-special added
+  // tokens (HF special=false, GGUF user-defined) are matched either way, as the references do.
+  // Ill-formed UTF-8 in text is replaced by U+FFFD first. Thread-safe (const, shared caches).
   virtual std::vector<int32_t> encode(std::string_view text, bool add_special,
                                       bool parse_special = true) const = 0;
-  // Concatenated bytes of the tokens (byte tokens become raw bytes; no clean-up).
+  // Concatenated bytes of the tokens (byte tokens become raw bytes; no clean-up). Where the
+  // references turn an invalid UTF-8 result into U+FFFD, decode keeps the raw bytes. Ids outside
+  // the vocabulary are skipped.
   virtual std::string decode(const std::vector<int32_t>& ids, bool skip_special = false) const = 0;
   // The bytes one token contributes when streamed after `prev` (-1 at the start): handles the
-  // SentencePiece leading-space rule and byte tokens. May be an incomplete UTF-8 sequence.
+  // SentencePiece leading-space rule (dropped at the start and right after BOS, as llama2.c's
+  // run.c prints) and byte tokens. May be an incomplete UTF-8 sequence: feed the pieces to a
+  // Utf8StreamBuffer.
   virtual std::string piece(int32_t id, int32_t prev = -1) const = 0;
 
   virtual int32_t n_vocab() const = 0;

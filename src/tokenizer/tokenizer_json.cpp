@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "tokenizer/bpe_model.h"
+#include "tokenizer/json_stream.h"
 #include "tokenizer/json_util.h"
 #include "tokenizer/loaders.h"
 #include "tokenizer/pipeline_tokenizer.h"
@@ -57,26 +58,29 @@ std::vector<AddedToken> parse_added(const Json& root, const std::string& where,
 }
 
 // Fills the vocabulary from model.vocab and the added tokens.
-std::shared_ptr<Vocab> build_vocab(const Json& model, const std::vector<AddedToken>& added,
-                                   const std::string& where) {
-  const Json& vocab = json_util::field(model, "vocab", where);
-  if (!vocab.is_object()) fail("{}.vocab: expected an object of token -> id", where);
-  int32_t max_id = -1;
-  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    max_id = std::max(max_id, checked_id(it.value(), where + ".vocab[\"" + it.key() + "\"]"));
+std::shared_ptr<Vocab> build_vocab(const TokenizerJson& doc, const Json& model,
+                                   const std::vector<AddedToken>& added, const std::string& where) {
+  if (!doc.has_vocab) {
+    const Json& v = json_util::field(model, "vocab", where);
+    fail("{}.vocab: expected an object of token -> id, found {}", where, v.type_name());
   }
-  for (const AddedToken& a : added) max_id = std::max(max_id, a.id);
-  size_t n = static_cast<size_t>(max_id) + 1;
-  if (n > (vocab.size() + added.size() + 1) * 4) {
-    fail("{}.vocab: token ids up to {} for only {} tokens", where, max_id, vocab.size());
+  int64_t max_id = -1;
+  for (const auto& [text, id] : doc.vocab) {
+    if (id < 0 || id >= (1 << 24))
+      fail("{}.vocab[\"{}\"]: token id {} out of range", where, text, id);
+    max_id = std::max(max_id, id);
+  }
+  for (const AddedToken& a : added) max_id = std::max<int64_t>(max_id, a.id);
+  size_t n = static_cast<size_t>(max_id + 1);
+  if (n > (doc.vocab.size() + added.size() + 1) * 4) {
+    fail("{}.vocab: token ids up to {} for only {} tokens", where, max_id, doc.vocab.size());
   }
   auto v = std::make_shared<Vocab>(n);
   std::vector<bool> seen(n, false);
-  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    int32_t id = it.value().get<int32_t>();
+  for (const auto& [text, id] : doc.vocab) {
     if (seen[id]) fail("{}.vocab: id {} is given to two tokens", where, id);
     seen[id] = true;
-    v->set(id, it.key(), TokenKind::kNormal);
+    v->set(static_cast<int32_t>(id), text, TokenKind::kNormal);
   }
   for (const AddedToken& a : added) {
     bool in_model = seen[a.id] && v->text(a.id) == a.content;
@@ -86,34 +90,26 @@ std::shared_ptr<Vocab> build_vocab(const Json& model, const std::vector<AddedTok
   return v;
 }
 
-// Reads model.merges (["a b", ...] or [["a", "b"], ...]) into the merge table.
-MergeTable parse_merges(const Json& model, const Vocab& vocab, const std::string& prefix,
-                        const std::string& where) {
+// model.merges (["a b", ...] or [["a", "b"], ...]) as a merge table of ids.
+MergeTable parse_merges(const TokenizerJson& doc, const Json& model, const Vocab& vocab,
+                        const std::string& prefix, const std::string& where) {
   MergeTable merges;
-  const Json* list = json_util::optional_field(model, "merges", where);
-  if (list == nullptr) return merges;
-  if (!list->is_array()) fail("{}.merges: expected an array", where);
-  merges.reserve(list->size());
-  for (size_t i = 0; i < list->size(); ++i) {
-    const Json& m = (*list)[i];
-    std::string a, b;
-    if (m.is_string()) {
-      const std::string& s = m.get_ref<const std::string&>();
-      size_t sp = s.find(' ');
-      if (sp == std::string::npos || s.find(' ', sp + 1) != std::string::npos) {
-        fail("{}.merges[{}]: expected two tokens separated by one space, found '{}'", where, i, s);
-      }
-      a = s.substr(0, sp);
-      b = s.substr(sp + 1);
-    } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
-      a = m[0].get<std::string>();
-      b = m[1].get<std::string>();
-    } else {
-      fail("{}.merges[{}]: expected \"a b\" or [\"a\", \"b\"]", where, i);
+  if (!doc.has_merges) {
+    if (const Json* m = json_util::optional_field(model, "merges", where)) {
+      fail("{}.merges: expected an array, found {}", where, m->type_name());
     }
-    std::string merged = a;
-    merged +=
-        (!prefix.empty() && b.compare(0, prefix.size(), prefix) == 0) ? b.substr(prefix.size()) : b;
+    return merges;
+  }
+  merges.reserve(doc.merges.size());
+  std::string merged;
+  for (size_t i = 0; i < doc.merges.size(); ++i) {
+    const auto& [a, b] = doc.merges[i];
+    // The tokenizers crate drops the prefix's length from b unconditionally.
+    if (b.size() < prefix.size()) {
+      fail("{}.merges[{}]: '{}' is shorter than continuing_subword_prefix", where, i, b);
+    }
+    merged = a;
+    merged += std::string_view(b).substr(prefix.size());
     int32_t ia = vocab.find_model(a), ib = vocab.find_model(b), im = vocab.find_model(merged);
     if (ia < 0 || ib < 0 || im < 0) {
       fail("{}.merges[{}]: '{}' is not in the vocabulary", where, i,
@@ -124,15 +120,15 @@ MergeTable parse_merges(const Json& model, const Vocab& vocab, const std::string
   return merges;
 }
 
-void load_model(const Json& model, const std::vector<AddedToken>& added, TokenizerParts& parts,
-                const std::string& where) {
+void load_model(const TokenizerJson& doc, const Json& model, const std::vector<AddedToken>& added,
+                TokenizerParts& parts, const std::string& where) {
   std::string type = json_util::opt_string(model, "type", where).value_or("");
-  if (type.empty() && model.contains("merges")) type = "BPE";
+  if (type.empty() && (doc.has_merges || model.contains("merges"))) type = "BPE";
   if (type != "BPE") {
     fail("{}.type: unsupported model type '{}' (owl supports BPE)", where,
          type.empty() ? "(none)" : type);
   }
-  parts.vocab = build_vocab(model, added, where);
+  parts.vocab = build_vocab(doc, model, added, where);
   Vocab& v = *parts.vocab;
   BpeOptions o;
   o.byte_fallback = json_util::get_bool(model, "byte_fallback", false, where);
@@ -154,7 +150,7 @@ void load_model(const Json& model, const std::vector<AddedToken>& added, Tokeniz
       if (id >= 0) v.set_kind(id, TokenKind::kByte);
     }
   }
-  MergeTable merges = parse_merges(model, v, o.continuing_subword_prefix, where);
+  MergeTable merges = parse_merges(doc, model, v, o.continuing_subword_prefix, where);
   parts.description =
       fmt::format("BPE{}, {} tokens, {} merges", o.byte_fallback ? " (byte fallback)" : "",
                   v.size(), merges.size());
@@ -256,13 +252,14 @@ void python_post_processor(const Json& cfg, const std::string& where, TokenizerP
 std::unique_ptr<Tokenizer> load_tokenizer_json(const std::string& path,
                                                const std::string& config_path,
                                                const TokenizerOptions& options) {
-  Json root = parse_json_file(path);
+  TokenizerJson doc = parse_tokenizer_json(read_maybe_gzip(path), path);
+  const Json& root = doc.rest;
   const std::string where = path;
   if (!root.is_object()) fail("{}: expected a JSON object at the top level", path);
   TokenizerParts parts;
   std::vector<bool> normalized;
   std::vector<AddedToken> added = parse_added(root, where, normalized);
-  load_model(json_util::field(root, "model", where), added, parts, where + ": model");
+  load_model(doc, json_util::field(root, "model", where), added, parts, where + ": model");
   const Json null;
   auto section = [&](const char* key) -> const Json& {
     const Json* v = json_util::optional_field(root, key, where);

@@ -31,6 +31,9 @@ bool is_alphanumeric(uint32_t cp);
 bool is_nonspacing_mark(uint32_t cp);
 // General category M* (combining marks, what the StripAccents normalizer removes).
 bool is_mark(uint32_t cp);
+// \w of Rust's regex crate (Alphabetic, M, Nd, Pc, Join_Control), which the tokenizers crate
+// uses for word boundaries of single_word added tokens and in the Whitespace pre-tokenizer.
+bool is_rust_word_char(uint32_t cp);
 // General category C* (BertNormalizer's clean_text drops these, except \t \n \r).
 bool is_control(uint32_t cp);
 // CJK ideograph blocks as BertNormalizer's handle_chinese_chars defines them.

@@ -44,16 +44,14 @@ uint64_t hash_bytes(std::string_view s) {
 Vocab::Vocab(size_t n) { resize(n); }
 
 void Vocab::resize(size_t n) {
-  offsets_.resize(n, 0);
-  lengths_.resize(n, 0);
+  spans_.resize(n, Span{0, 0});
   kinds_.resize(n, TokenKind::kUnused);
   scores_.resize(n, 0.0f);
   in_model_.resize(n, 0);
 }
 
 void Vocab::set(int32_t id, std::string_view text, TokenKind kind, float score, bool in_model) {
-  offsets_[id] = static_cast<uint32_t>(arena_.size());
-  lengths_[id] = static_cast<uint32_t>(text.size());
+  spans_[id] = Span{static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(text.size())};
   arena_.append(text);
   kinds_[id] = kind;
   scores_[id] = score;
@@ -62,24 +60,30 @@ void Vocab::set(int32_t id, std::string_view text, TokenKind kind, float score, 
 
 void Vocab::build_index() {
   size_t cap = capacity_for(size());
-  slots_.assign(cap, -1);
+  slots_.assign(cap, Slot{-1, 0});
   mask_ = cap - 1;
   for (size_t id = 0; id < size(); ++id) {
     std::string_view t = text(static_cast<int32_t>(id));
     if (t.empty() && kinds_[id] == TokenKind::kUnused) continue;  // a hole in the id space
-    size_t slot = hash_bytes(t) & mask_;
-    while (slots_[slot] >= 0 && text(slots_[slot]) != t) slot = (slot + 1) & mask_;
-    slots_[slot] = static_cast<int32_t>(id);  // later ids win
+    uint64_t h = hash_bytes(t);
+    auto tag = static_cast<uint32_t>(h >> 32);
+    size_t slot = h & mask_;
+    while (slots_[slot].id >= 0 && (slots_[slot].tag != tag || text(slots_[slot].id) != t)) {
+      slot = (slot + 1) & mask_;
+    }
+    slots_[slot] = Slot{static_cast<int32_t>(id), tag};  // later ids win
   }
 }
 
 int32_t Vocab::find(std::string_view t) const {
   if (slots_.empty()) return -1;
-  size_t slot = hash_bytes(t) & mask_;
+  uint64_t h = hash_bytes(t);
+  auto tag = static_cast<uint32_t>(h >> 32);
+  size_t slot = h & mask_;
   while (true) {
-    int32_t id = slots_[slot];
-    if (id < 0) return -1;
-    if (text(id) == t) return id;
+    const Slot& s = slots_[slot];
+    if (s.id < 0) return -1;
+    if (s.tag == tag && text(s.id) == t) return s.id;
     slot = (slot + 1) & mask_;
   }
 }

@@ -28,7 +28,7 @@ class Vocab {
   void build_index();
 
   std::string_view text(int32_t id) const {
-    return std::string_view(arena_).substr(offsets_[id], lengths_[id]);
+    return std::string_view(arena_.data() + spans_[id].offset, spans_[id].length);
   }
   TokenKind kind(int32_t id) const { return kinds_[id]; }
   float score(int32_t id) const { return scores_[id]; }
@@ -45,12 +45,21 @@ class Vocab {
   bool in_model(int32_t id) const { return in_model_[id] != 0; }
 
  private:
+  struct Span {
+    uint32_t offset, length;
+  };
+  // An index slot: the token id (-1 = empty) and 32 bits of its text's hash, so most
+  // mismatches are rejected without touching the text.
+  struct Slot {
+    int32_t id;
+    uint32_t tag;
+  };
   std::string arena_;
-  std::vector<uint32_t> offsets_, lengths_;
+  std::vector<Span> spans_;
   std::vector<TokenKind> kinds_;
   std::vector<float> scores_;
   std::vector<uint8_t> in_model_;
-  std::vector<int32_t> slots_;  // open addressing: token ids, -1 = empty
+  std::vector<Slot> slots_;
   size_t mask_ = 0;
 };
 

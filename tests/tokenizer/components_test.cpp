@@ -242,6 +242,12 @@ TEST(Decoder, HuggingFaceSteps) {
             "Hey friend");
   Decoder wp = Decoder::from_json(json::parse(R"({"type":"WordPiece","prefix":"##"})"), "test");
   EXPECT_EQ(decode_all(wp, {"un", "##aff", "##able", "."}), "unaffable.");
+  EXPECT_EQ(decode_all(wp, {"##a", "b"}), "##a b");  // the first token keeps its prefix
+  // The clean-up runs on each token (after its space is added), with WordPiece's extra rule.
+  EXPECT_EQ(decode_all(wp, {"I", "do", "not"}), "I do not");
+  EXPECT_EQ(decode_all(wp, {"I", "do not"}), "I don't");
+  // Without a decoder the tokenizers crate joins the tokens with spaces.
+  EXPECT_EQ(decode_all(Decoder::from_json(json(), "test"), {"a", "b", "c"}), "a b c");
   EXPECT_EQ(decode_all(Decoder::byte_level(), {"Hello", "\xC4\xA0world"}), "Hello world");
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "test_data.h"
 #include "tokenizer/tokenizer.h"
@@ -135,6 +136,43 @@ TEST(SpecialTokens, StreamingPiecesMatchDecode) {
       if (!ids.empty() && ids[0] == tok.bos_id()) continue;
       EXPECT_EQ(streamed, whole) << name << ": " << line.substr(0, 80);
     }
+  }
+}
+
+// encode() is const and may be called from several threads at once (caches are shared).
+TEST(SpecialTokens, ConcurrentEncodeGivesTheSameIds) {
+  for (const Tokenizer* tok : {&json_tok("qwen3"), &gguf_tok("llama-spm")}) {
+    std::vector<std::string> texts;
+    for (const auto& line : test::read_lines(shared_dir() + "/vectors/tokenizers/qwen3.jsonl")) {
+      texts.push_back(nlohmann::json::parse(line)["text"].get<std::string>());
+    }
+    std::vector<std::vector<int32_t>> want;
+    for (const auto& t : texts) want.push_back(tok->encode(t, false));
+    std::vector<int> mismatches(4, 0);
+    std::vector<std::thread> threads;
+    for (int k = 0; k < 4; ++k) {
+      threads.emplace_back([&, k] {
+        for (int rep = 0; rep < 3; ++rep) {
+          for (size_t i = 0; i < texts.size(); ++i) {
+            size_t j = (i * 7 + static_cast<size_t>(k) * 13) % texts.size();
+            if (tok->encode(texts[j], false) != want[j]) ++mismatches[k];
+          }
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (int m : mismatches) EXPECT_EQ(m, 0);
+  }
+}
+
+// A model GGUF (not vocab-only) with the Llama-2 vocabulary tokenizes like llama-spm.
+TEST(SpecialTokens, ModelGgufVocabulary) {
+  auto tok =
+      Tokenizer::from_path(shared_dir() + "/models/llama-2-tiny-random/llama-2-tiny-random.gguf");
+  EXPECT_EQ(tok->n_vocab(), 32000);
+  const Tokenizer& spm = gguf_tok("llama-spm");
+  for (const char* t : {"Hello world", " this is \xF0\x9F\xA6\x99.cpp", "3333 Lily's"}) {
+    EXPECT_EQ(tok->encode(t, true), spm.encode(t, true)) << t;
   }
 }
 
