@@ -54,10 +54,37 @@ struct ModelConfig {
   float attn_scale = 0.0f;      // > 0: scores are q.k * attn_scale instead of 1/sqrt(head_dim)
   float attn_softcap = 0.0f;    // > 0: scores = cap * tanh(scores / cap)
   float logit_softcap = 0.0f;   // > 0: final logits = cap * tanh(logits / cap)
+  bool attention_bias = false;  // biases on the Q, K, V projections (GGUF: attn_q.bias present)
+  bool qk_norm = false;         // RMSNorm on Q and K (GGUF: attn_q_norm present)
   // Mixture of experts (0 when dense).
   int32_t n_experts = 0;
   int32_t n_experts_used = 0;
   int32_t expert_ffn_size = 0;
+  int32_t n_shared_experts = 0;       // always-on experts, run as one FFN of n * expert_ffn_size
+  int32_t n_dense_layers = 0;         // leading layers with a dense FFN (first_k_dense_replace)
+  int32_t n_expert_groups = 1;        // group-limited routing: groups of experts ...
+  int32_t n_expert_groups_used = 1;   // ... of which the best are eligible
+  bool expert_weights_norm = false;   // renormalise the chosen experts' weights to sum 1
+  float expert_weights_scale = 1.0f;  // then multiply them (routed_scaling_factor)
+  int32_t expert_gating_func = 1;    // llama.cpp's numbering: 1 softmax, 2 sigmoid,
+                                     // 3 softmax over the chosen logits (gpt-oss)
+  int32_t expert_group_score_top = 2;  // a group scores the sum of its best this-many scores
+  bool expert_score_bias = false;     // a selection-only bias on the router scores (exp_probs_b)
+  int32_t n_nextn_layers = 0;         // multi-token-prediction layers after the n_layers (unused)
+  // Multi-head latent attention (DeepSeek-V2/V3); kv_lora_rank == 0 when not MLA. The query and
+  // key of a head are [qk_nope_dim | rope.n_rot] wide, the value value_dim.
+  struct Mla {
+    int32_t q_lora_rank = 0;   // 0: queries projected directly (DeepSeek-V2-Lite)
+    int32_t kv_lora_rank = 0;  // width of the cached latent
+    int32_t qk_nope_dim = 0;   // per-head query/key dims without RoPE
+    float attn_scale = 0.0f;   // q.k scale (YaRN mscale folded in); 0: 1/sqrt(head_dim)
+  } mla;
+  // DeepSeek Sparse Attention (V3.2): a lightning indexer picks index_topk past tokens per query.
+  struct Dsa {
+    int32_t n_heads = 0;  // 0: no indexer
+    int32_t head_dim = 0;
+    int32_t topk = 0;
+  } dsa;
 
   int32_t q_width() const { return n_heads * head_dim; }
   int32_t kv_width() const { return n_kv_heads * head_dim; }

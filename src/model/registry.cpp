@@ -12,6 +12,11 @@ const std::vector<Architecture>& architectures() {
       archs::qwen3(),
       archs::olmo2(),
       archs::gemma3(),
+      archs::qwen3_moe(),
+      archs::deepseek2(),
+      archs::deepseek_v32(),
+      archs::glm4_moe(),
+      archs::minimax_m2(),
   };
   return list;
 }
