@@ -12,6 +12,7 @@ const std::vector<Architecture>& architectures() {
       archs::qwen3(),
       archs::olmo2(),
       archs::gemma3(),
+      archs::gpt_oss(),
       archs::qwen3_moe(),
       archs::deepseek2(),
       archs::deepseek_v32(),

@@ -10,6 +10,7 @@ const Architecture& qwen2();
 const Architecture& qwen3();
 const Architecture& olmo2();
 const Architecture& gemma3();
+const Architecture& gpt_oss();
 const Architecture& qwen3_moe();
 const Architecture& deepseek2();
 const Architecture& deepseek_v32();
