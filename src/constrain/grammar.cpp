@@ -34,17 +34,18 @@ uint32_t Grammar::new_rule() {
 
 void Grammar::add_alt(uint32_t rule, Seq seq) { rules_.at(rule).push_back(std::move(seq)); }
 
-Symbol Grammar::bytes(const ByteSet& set) {
+Symbol Grammar::bytes(const ByteSet& set, bool marker) {
   for (size_t i = 0; i < byte_sets_.size(); ++i) {
-    if (byte_sets_[i] == set) return {false, static_cast<uint32_t>(i)};
+    if (byte_sets_[i] == set && marker_sets_[i] == marker) return {false, static_cast<uint32_t>(i)};
   }
   byte_sets_.push_back(set);
+  marker_sets_.push_back(marker ? 1 : 0);
   return {false, static_cast<uint32_t>(byte_sets_.size() - 1)};
 }
 
 uint32_t Grammar::literal(std::string_view text) {
   Seq seq;
-  for (char c : text) seq.push_back(bytes(ByteSet::of(static_cast<uint8_t>(c))));
+  for (char c : text) seq.push_back(bytes(ByteSet::of(static_cast<uint8_t>(c)), true));
   return sequence(std::move(seq));
 }
 
@@ -81,6 +82,24 @@ uint32_t Grammar::repeat(Symbol x, int min, int max) {
   return sequence(std::move(seq));
 }
 
+uint32_t Grammar::utf8_char(const ByteSet& ascii) {
+  ByteSet low = ascii;
+  low.bits[2] = low.bits[3] = 0;  // only 0x00-0x7f stand alone
+  const Symbol cont = bytes(ByteSet::range(0x80, 0xbf));
+  ByteSet e1 = ByteSet::range(0xe1, 0xec);
+  e1.add_range(0xee, 0xef);
+  return choice({
+      {bytes(low)},
+      {bytes(ByteSet::range(0xc2, 0xdf)), cont},
+      {bytes(ByteSet::of(0xe0)), bytes(ByteSet::range(0xa0, 0xbf)), cont},
+      {bytes(e1), cont, cont},
+      {bytes(ByteSet::of(0xed)), bytes(ByteSet::range(0x80, 0x9f)), cont},
+      {bytes(ByteSet::of(0xf0)), bytes(ByteSet::range(0x90, 0xbf)), cont, cont},
+      {bytes(ByteSet::range(0xf1, 0xf3)), cont, cont, cont},
+      {bytes(ByteSet::of(0xf4)), bytes(ByteSet::range(0x80, 0x8f)), cont, cont},
+  });
+}
+
 uint32_t Grammar::text_until(std::string_view marker) {
   OWL_CHECK(!marker.empty(), "grammar: empty marker");
   const size_t n = marker.size();
@@ -108,10 +127,12 @@ uint32_t Grammar::text_until(std::string_view marker) {
     for (int b = 0; b < 256; ++b) to[next[k][b]].add(static_cast<uint8_t>(b));
     for (size_t t = 0; t <= n; ++t) {
       if (to[t].empty()) continue;
+      // Advancing along the marker is fixed syntax; falling back is free text.
+      const Symbol set = bytes(to[t], t == k + 1);
       if (t == n) {
-        add_alt(state[k], {bytes(to[t])});
+        add_alt(state[k], {set});
       } else {
-        add_alt(state[k], {bytes(to[t]), ref(state[t])});
+        add_alt(state[k], {set, ref(state[t])});
       }
     }
   }

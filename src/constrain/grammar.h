@@ -38,16 +38,22 @@ class Grammar {
   // refer to each other before they are filled in (recursion, $ref).
   uint32_t new_rule();
   void add_alt(uint32_t rule, Seq seq);
-  Symbol bytes(const ByteSet& set);  // interned
+  // A byte set (interned). `marker` sets spell fixed syntax (literals, the closing marker of
+  // text_until): only there may a special (control) token such as <|end|> be matched; free
+  // text and JSON strings use plain sets, so special tokens never appear inside them.
+  Symbol bytes(const ByteSet& set, bool marker = false);
   static Symbol ref(uint32_t rule) { return {true, rule}; }
 
   // Convenience builders; each returns a new rule.
-  uint32_t literal(std::string_view text);
+  uint32_t literal(std::string_view text);  // made of marker sets
   uint32_t sequence(Seq seq);
   uint32_t choice(std::vector<Seq> alternatives);
   uint32_t optional(Symbol x);
   // x repeated min..max times (max < 0: unbounded). x must not match the empty string.
   uint32_t repeat(Symbol x, int min, int max);
+  // One UTF-8 encoded code point (RFC 3629: no overlongs, no surrogates), whose single-byte
+  // (ASCII) members are limited to `ascii`.
+  uint32_t utf8_char(const ByteSet& ascii);
   // Any bytes that do not contain `marker`, followed by the marker itself (a KMP automaton
   // written as rules): e.g. reasoning text up to "</think>".
   uint32_t text_until(std::string_view marker);
@@ -57,6 +63,7 @@ class Grammar {
   size_t n_rules() const { return rules_.size(); }
   const std::vector<Seq>& alternatives(uint32_t rule) const { return rules_[rule]; }
   const ByteSet& byte_set(uint32_t id) const { return byte_sets_[id]; }
+  bool is_marker_set(uint32_t id) const { return marker_sets_[id] != 0; }
   size_t n_byte_sets() const { return byte_sets_.size(); }
 
   // True when the rule can match the empty string (fixed point over all rules).
@@ -65,6 +72,7 @@ class Grammar {
  private:
   std::vector<std::vector<Seq>> rules_;
   std::vector<ByteSet> byte_sets_;
+  std::vector<uint8_t> marker_sets_;  // [byte set] 1 for marker sets
   uint32_t root_ = 0;
 };
 

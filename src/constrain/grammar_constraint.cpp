@@ -24,7 +24,7 @@ void GrammarConstraint::accept(int32_t id) {
     complete_ = true;
     return;
   } else {
-    matcher_->advance(state_, matcher_->vocab().bytes(id));
+    matcher_->advance(state_, matcher_->vocab().bytes(id), matcher_->vocab().is_special(id));
   }
   refresh();
 }

@@ -35,7 +35,6 @@ class JsonRules {
       ByteSet ascii = ByteSet::range(0x20, 0x7f);
       ascii.bits[0] &= ~(uint64_t{1} << '"');
       ascii.bits[1] &= ~(uint64_t{1} << ('\\' - 64));
-      const Symbol cont = g_.bytes(ByteSet::range(0x80, 0xbf));
       const Symbol hex = set("0123456789abcdefABCDEF");
       const Symbol u = Grammar::ref(g_.choice({
           {set("0123456789abcABC"), hex, hex, hex},
@@ -46,17 +45,7 @@ class JsonRules {
            hex},
       }));
       const Symbol escape = Grammar::ref(g_.choice({{set("\"\\/bfnrt")}, {ch('u'), u}}));
-      return g_.choice({
-          {g_.bytes(ascii)},
-          {ch('\\'), escape},
-          {g_.bytes(ByteSet::range(0xc2, 0xdf)), cont},
-          {ch('\xe0'), g_.bytes(ByteSet::range(0xa0, 0xbf)), cont},
-          {g_.bytes(range_set({{0xe1, 0xec}, {0xee, 0xef}})), cont, cont},
-          {ch('\xed'), g_.bytes(ByteSet::range(0x80, 0x9f)), cont},
-          {ch('\xf0'), g_.bytes(ByteSet::range(0x90, 0xbf)), cont, cont},
-          {g_.bytes(ByteSet::range(0xf1, 0xf3)), cont, cont, cont},
-          {ch('\xf4'), g_.bytes(ByteSet::range(0x80, 0x8f)), cont, cont},
-      });
+      return g_.choice({{Grammar::ref(g_.utf8_char(ascii))}, {ch('\\'), escape}});
     });
   }
   Symbol string(int min = 0, int max = -1) {
@@ -144,11 +133,6 @@ class JsonRules {
   Symbol once(uint32_t& slot, F make) {
     if (slot == kNone) slot = make();
     return Grammar::ref(slot);
-  }
-  static ByteSet range_set(std::initializer_list<std::pair<uint8_t, uint8_t>> ranges) {
-    ByteSet s;
-    for (auto [lo, hi] : ranges) s.add_range(lo, hi);
-    return s;
   }
 
   Grammar& g_;

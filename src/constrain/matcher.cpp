@@ -34,8 +34,10 @@ Matcher::Matcher(const Grammar& grammar, std::shared_ptr<const TokenVocab> vocab
       code_.push_back(kEnd);
     }
   }
-  for (size_t i = 0; i < grammar.n_byte_sets(); ++i)
-    sets_.push_back(grammar.byte_set(static_cast<uint32_t>(i)));
+  for (uint32_t i = 0; i < grammar.n_byte_sets(); ++i) {
+    sets_.push_back(grammar.byte_set(i));
+    marker_sets_.push_back(grammar.is_marker_set(i) ? 1 : 0);
+  }
 }
 
 void Matcher::expand(std::vector<uint32_t>& first, std::vector<std::vector<uint32_t>>& out,
@@ -105,12 +107,13 @@ int32_t Matcher::intern_state(std::vector<uint32_t>&& ids) {
   return id;
 }
 
-int32_t Matcher::step(int32_t state, uint8_t byte) {
+int32_t Matcher::step(int32_t state, uint8_t byte, bool marker) {
   if (!states_[static_cast<size_t>(state)].next) {
-    states_[static_cast<size_t>(state)].next.reset(new int32_t[256]);
-    std::fill_n(states_[static_cast<size_t>(state)].next.get(), 256, -2);
+    states_[static_cast<size_t>(state)].next.reset(new int32_t[512]);
+    std::fill_n(states_[static_cast<size_t>(state)].next.get(), 512, -2);
   }
-  const int32_t known = states_[static_cast<size_t>(state)].next[byte];
+  const size_t slot = byte + (marker ? 256u : 0u);
+  const int32_t known = states_[static_cast<size_t>(state)].next[slot];
   if (known != -2) return known;
   const std::vector<uint32_t> ids = states_[static_cast<size_t>(state)].stacks;
   std::vector<std::vector<uint32_t>> out;
@@ -119,7 +122,8 @@ int32_t Matcher::step(int32_t state, uint8_t byte) {
     const std::vector<uint32_t>& st = stacks_[sid];
     if (st.empty()) continue;
     const uint32_t p = st.back();
-    if (!sets_[code_[p] >> 1].has(byte)) continue;
+    const uint32_t set = code_[p] >> 1;
+    if (!sets_[set].has(byte) || (marker && !marker_sets_[set])) continue;
     std::vector<uint32_t> next = st;
     next.back() = p + 1;
     expand(next, out, steps);
@@ -131,7 +135,7 @@ int32_t Matcher::step(int32_t state, uint8_t byte) {
     for (auto& st : out) next_ids.push_back(intern_stack(std::move(st)));
     result = intern_state(std::move(next_ids));
   }
-  states_[static_cast<size_t>(state)].next[byte] = result;
+  states_[static_cast<size_t>(state)].next[slot] = result;
   return result;
 }
 
@@ -180,13 +184,13 @@ MatchState Matcher::start() {
   return s;
 }
 
-void Matcher::advance(MatchState& state, std::string_view bytes) {
+void Matcher::advance(MatchState& state, std::string_view bytes, bool marker) {
   std::lock_guard lock(mutex_);
   reset_if_large();
   resolve(state);
   for (char c : bytes) {
     if (state.id < 0) break;
-    state.id = step(state.id, static_cast<uint8_t>(c));
+    state.id = step(state.id, static_cast<uint8_t>(c), marker);
   }
   snapshot(state);
 }
@@ -231,6 +235,15 @@ const std::vector<uint8_t>& Matcher::token_mask(int32_t state) {
         m[static_cast<size_t>(tokens[nodes[c].first_token + k])] = 1;
       if (nodes[c].n_children > 0) todo.push_back({c, t});
     }
+  }
+  // Special tokens: their whole text must follow marker sets (fixed syntax).
+  for (int32_t id : vocab_->special_ids()) {
+    int32_t t = state;
+    for (char c : vocab_->bytes(id)) {
+      t = step(t, static_cast<uint8_t>(c), true);
+      if (t < 0) break;
+    }
+    if (t >= 0) m[static_cast<size_t>(id)] = 1;
   }
   const bool accept = states_[static_cast<size_t>(state)].accepting;
   for (int32_t id : vocab_->eog_ids()) m[static_cast<size_t>(id)] = accept ? 1 : 0;

@@ -37,8 +37,9 @@ class Matcher {
   Matcher(const Grammar& grammar, std::shared_ptr<const TokenVocab> vocab);
 
   MatchState start();
-  // Advances over the bytes of a token (or any text); dead state when they do not fit.
-  void advance(MatchState& state, std::string_view bytes);
+  // Advances over the bytes of a token (or any text); dead state when they do not fit. With
+  // `marker` (a special token), only marker byte sets may match.
+  void advance(MatchState& state, std::string_view bytes, bool marker = false);
   bool accepting(MatchState& state);     // the input so far is a complete sentence
   bool can_continue(MatchState& state);  // some byte can still follow
   // allowed[id] is cleared (set 0) for every token that cannot come next. End-of-generation
@@ -53,7 +54,8 @@ class Matcher {
     std::vector<uint32_t> stacks;  // sorted stack ids
     bool accepting = false;
     bool can_continue = false;
-    std::unique_ptr<int32_t[]> next;  // [256] state id, -1 dead, -2 not computed yet
+    std::unique_ptr<int32_t[]> next;  // [512] state id, -1 dead, -2 not computed yet; the upper
+                                      // half is for marker-only steps
   };
   struct VecHash {
     size_t operator()(const std::vector<uint32_t>& v) const;
@@ -62,7 +64,7 @@ class Matcher {
   void expand(std::vector<uint32_t>& stack, std::vector<std::vector<uint32_t>>& out, int& steps);
   uint32_t intern_stack(std::vector<uint32_t>&& stack);
   int32_t intern_state(std::vector<uint32_t>&& stack_ids);
-  int32_t step(int32_t state, uint8_t byte);
+  int32_t step(int32_t state, uint8_t byte, bool marker = false);
   void resolve(MatchState& state);  // re-intern after a cache reset
   void snapshot(MatchState& state);
   void reset_if_large();
@@ -74,6 +76,7 @@ class Matcher {
   std::vector<uint32_t> code_;
   std::vector<std::vector<uint32_t>> alts_;  // [rule] -> offsets into code_
   std::vector<ByteSet> sets_;
+  std::vector<uint8_t> marker_sets_;
   uint32_t root_ = 0;
   std::shared_ptr<const TokenVocab> vocab_;
 

@@ -9,12 +9,20 @@
 
 namespace owl::constrain {
 
-TokenVocab::TokenVocab(std::vector<std::string> token_bytes, std::vector<int32_t> eog)
-    : bytes_(std::move(token_bytes)), is_eog_(bytes_.size(), 0) {
+TokenVocab::TokenVocab(std::vector<std::string> token_bytes, std::vector<int32_t> eog,
+                       std::vector<int32_t> special)
+    : bytes_(std::move(token_bytes)), is_eog_(bytes_.size(), 0), is_special_(bytes_.size(), 0) {
   for (int32_t id : eog) {
     if (id >= 0 && static_cast<size_t>(id) < bytes_.size() && !is_eog_[static_cast<size_t>(id)]) {
       is_eog_[static_cast<size_t>(id)] = 1;
       eog_.push_back(id);
+    }
+  }
+  for (int32_t id : special) {
+    const auto i = static_cast<size_t>(id);
+    if (id >= 0 && i < bytes_.size() && !is_eog_[i] && !is_special_[i] && !bytes_[i].empty()) {
+      is_special_[i] = 1;
+      special_.push_back(id);
     }
   }
   build_trie();
@@ -27,18 +35,22 @@ std::shared_ptr<const TokenVocab> TokenVocab::from_tokenizer(const Tokenizer& to
     if (tokenizer.token_kind(id) == TokenKind::kNormal) prev = id;
   }
   std::vector<std::string> bytes(static_cast<size_t>(n));
+  std::vector<int32_t> special;
   for (int32_t id = 0; id < n; ++id) {
     const TokenKind kind = tokenizer.token_kind(id);
     if (kind == TokenKind::kUnused || kind == TokenKind::kUnknown) continue;
     bytes[static_cast<size_t>(id)] = tokenizer.piece(id, prev);
+    if (kind == TokenKind::kControl) special.push_back(id);
   }
-  return std::make_shared<const TokenVocab>(std::move(bytes), tokenizer.end_of_generation_ids());
+  return std::make_shared<const TokenVocab>(std::move(bytes), tokenizer.end_of_generation_ids(),
+                                            std::move(special));
 }
 
 void TokenVocab::build_trie() {
   std::vector<int32_t> order;
   for (int32_t id = 0; id < size(); ++id) {
-    if (!bytes_[static_cast<size_t>(id)].empty() && !is_eog_[static_cast<size_t>(id)]) {
+    const auto i = static_cast<size_t>(id);
+    if (!bytes_[i].empty() && !is_eog_[i] && !is_special_[i]) {
       order.push_back(id);
     }
   }

@@ -25,13 +25,18 @@ class TokenVocab {
 
   // token_bytes[id]: what the token adds to the text; empty for tokens never to be chosen
   // under a constraint. eog: end-of-generation ids (allowed exactly when the grammar accepts).
-  TokenVocab(std::vector<std::string> token_bytes, std::vector<int32_t> eog);
+  // special: control tokens (<|im_start|>, <|end|>, ...), matched only against marker byte sets
+  // (fixed syntax), never inside free text or JSON strings.
+  TokenVocab(std::vector<std::string> token_bytes, std::vector<int32_t> eog,
+             std::vector<int32_t> special = {});
   // Uses Tokenizer::piece() after an ordinary token (so no SentencePiece start-of-text rule).
   static std::shared_ptr<const TokenVocab> from_tokenizer(const Tokenizer& tokenizer);
 
   int32_t size() const { return static_cast<int32_t>(bytes_.size()); }
   const std::string& bytes(int32_t id) const { return bytes_[static_cast<size_t>(id)]; }
   bool is_eog(int32_t id) const { return is_eog_[static_cast<size_t>(id)] != 0; }
+  bool is_special(int32_t id) const { return is_special_[static_cast<size_t>(id)] != 0; }
+  const std::vector<int32_t>& special_ids() const { return special_; }  // not in the trie
   const std::vector<int32_t>& eog_ids() const { return eog_; }
   const std::vector<Node>& nodes() const { return nodes_; }  // nodes_[0] is the root
   const std::vector<int32_t>& token_ids() const { return token_ids_; }
@@ -42,6 +47,8 @@ class TokenVocab {
   std::vector<std::string> bytes_;  // [n_vocab]
   std::vector<uint8_t> is_eog_;     // [n_vocab]
   std::vector<int32_t> eog_;
+  std::vector<uint8_t> is_special_;  // [n_vocab]
+  std::vector<int32_t> special_;
   std::vector<Node> nodes_;         // breadth-first
   std::vector<int32_t> token_ids_;  // grouped by end node
 };

@@ -26,7 +26,8 @@ inline int closing_rank(const std::string& b) {
 }
 
 inline SampleRun sample_constrained(TokenConstraint& c, const constrain::TokenVocab& vocab,
-                                    std::mt19937& rng, int soft_limit = 40, int max_steps = 3000) {
+                                    std::mt19937& rng, int soft_limit = 40, int max_steps = 3000,
+                                    const std::vector<std::string>& preferred = {}) {
   SampleRun run;
   std::vector<uint8_t> allowed;
   std::vector<int32_t> candidates;
@@ -53,6 +54,14 @@ inline SampleRun sample_constrained(TokenConstraint& c, const constrain::TokenVo
       pick = candidates[rng() % candidates.size()];
     } else {
       int best = 1 << 30;
+      std::vector<int32_t> markers;  // allowed preferred closing markers: pick one at random
+      for (int32_t id : candidates) {
+        for (const std::string& p : preferred) {
+          if (vocab.bytes(id) == p) markers.push_back(id);
+        }
+      }
+      if (!markers.empty() && rng() % 2) best = -1, pick = markers[rng() % markers.size()];
+      if (best < 0) candidates.clear();  // a preferred closing marker was found
       for (int32_t id : candidates) {
         const int r = closing_rank(vocab.bytes(id)) * 1000 + static_cast<int>(rng() % 1000);
         if (r < best) {

@@ -44,6 +44,7 @@ inline std::map<uint32_t, uint8_t> byte_level_decoder() {
 struct HfVocab {
   std::vector<std::string> bytes;        // [n_vocab]
   std::map<std::string, int32_t> added;  // special/added token text -> id
+  std::vector<int32_t> special;          // added tokens marked "special": true
 };
 
 inline HfVocab load_byte_level_vocab(const std::string& gz_path) {
@@ -73,6 +74,7 @@ inline HfVocab load_byte_level_vocab(const std::string& gz_path) {
   for (const auto& t : tj["added_tokens"]) {
     v.bytes[t["id"].get<size_t>()] = t["content"].get<std::string>();
     v.added[t["content"].get<std::string>()] = t["id"].get<int32_t>();
+    if (t.value("special", false)) v.special.push_back(t["id"].get<int32_t>());
   }
   return v;
 }

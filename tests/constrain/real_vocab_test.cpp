@@ -30,7 +30,7 @@ class RealVocab : public ::testing::Test {
                                                   "/tokenizers/qwen3/tokenizer.json.gz");
     const std::vector<int32_t> eog = {hf.added.at("<|im_end|>"), hf.added.at("<|endoftext|>")};
     const auto t1 = Clock::now();
-    vocab_ = std::make_shared<const TokenVocab>(std::move(hf.bytes), eog);
+    vocab_ = std::make_shared<const TokenVocab>(std::move(hf.bytes), eog, hf.special);
     std::printf("[qwen3 vocab] %d tokens, %zu trie nodes; json load %.0f ms, trie build %.0f ms\n",
                 vocab_->size(), vocab_->nodes().size(),
                 std::chrono::duration<double, std::milli>(t1 - t0).count(), ms_since(t1));

@@ -79,12 +79,23 @@ inline std::shared_ptr<const constrain::TokenVocab> fragment_vocab() {
                              "<tool_call>",
                              "</tool_call>",
                              "\"name\": \"",
-                             "\"arguments\": {"};
-  for (const char* f : fragments) bytes.emplace_back(f);
+                             "\"arguments\": {",
+                             "</arg_value>",
+                             "</parameter>",
+                             "<|end|>",
+                             "<|channel|>",
+                             "<|message|>"};
+  std::vector<int32_t> special;  // control tokens, as a tokenizer marks them
+  for (const char* f : fragments) {
+    const std::string t(f);
+    if (t.rfind("<|", 0) == 0) special.push_back(static_cast<int32_t>(bytes.size()));
+    bytes.emplace_back(t);
+  }
   bytes.emplace_back("<eos>");
   const auto eos = static_cast<int32_t>(bytes.size() - 1);
   bytes.emplace_back("");  // a token with no bytes (never allowed)
-  return std::make_shared<const constrain::TokenVocab>(std::move(bytes), std::vector<int32_t>{eos});
+  return std::make_shared<const constrain::TokenVocab>(std::move(bytes), std::vector<int32_t>{eos},
+                                                       std::move(special));
 }
 
 }  // namespace owl::testing
