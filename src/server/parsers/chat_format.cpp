@@ -92,6 +92,7 @@ std::unique_ptr<OutputParser> ChatFormat::make_parser(const ParserOptions& optio
       syntax = hermes_syntax();
       break;  // Hermes is also the fallback convention
   }
+  if (!options.parse_tools) syntax = SectionSyntax{};  // everything is content
   ParserOptions o = options;
   o.short_ids = o.short_ids || family == Family::kMistral;
   auto parser = std::make_unique<SectionParser>(std::move(syntax), o);

@@ -16,7 +16,8 @@ constexpr std::string_view kBodyEnds[] = {"<|end|>", "<|call|>", "<|return|>", "
 
 class HarmonyParser final : public OutputParser {
  public:
-  explicit HarmonyParser(const ParserOptions& options) : ids_(options.id_seed, options.short_ids) {}
+  explicit HarmonyParser(const ParserOptions& options)
+      : ids_(options.id_seed, options.short_ids), parse_tools_(options.parse_tools) {}
   MessageDelta feed(std::string_view text) override {
     buffer_.append(text);
     return process(false);
@@ -43,7 +44,7 @@ class HarmonyParser final : public OutputParser {
       recipient_ = std::string(rest.substr(0, n));
     }
   }
-  bool is_call() const { return !recipient_.empty() && recipient_ != "assistant"; }
+  bool is_call() const { return parse_tools_ && !recipient_.empty() && recipient_ != "assistant"; }
 
   void deliver(std::string_view text, MessageDelta& out) {
     if (is_call()) {
@@ -120,6 +121,7 @@ class HarmonyParser final : public OutputParser {
   }
 
   ToolIdGenerator ids_;
+  bool parse_tools_;
   std::string buffer_;
   bool in_body_ = false;
   std::string header_text_, channel_, recipient_;

@@ -45,6 +45,7 @@ struct ParserOptions {
   bool reasoning_open = false;
   // Tool name -> its JSON-schema parameters (XML-style formats use it to type argument values).
   std::map<std::string, nlohmann::ordered_json> tool_parameters;
+  bool parse_tools = true;  // false (tool_choice "none"): tool-call syntax stays content
   bool short_ids = false;  // 9-character alphanumeric tool-call ids (Mistral's templates need them)
   uint64_t id_seed = 0;
 };
