@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config
-  nlohmann-json3-dev libpcre2-dev libcli11-dev libfmt-dev zlib1g-dev
+  nlohmann-json3-dev libpcre2-dev libcli11-dev libfmt-dev zlib1g-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jinja2 curl
 )

@@ -20,7 +20,7 @@ inline void cpu_relax() {
 
 // Spin iterations before a worker sleeps: long enough to bridge the gap between the
 // matmuls of one forward pass, short enough not to burn a core between requests.
-constexpr int kSpinIterations = 1 << 16;
+constexpr int kSpinIterations = 1 << 12;
 
 }  // namespace
 

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +36,15 @@ enum class ValueType : uint32_t {
 
 std::string_view value_type_name(ValueType t);
 
+// Alignment of tensor data when general.alignment is absent (GGUF spec).
+constexpr size_t kDefaultAlignment = 32;
+// Arrays may nest; deeper nesting than this is rejected (no real file nests at all).
+constexpr int kMaxArrayDepth = 16;
+// Upper bound on the number of metadata values (array elements included) in one file, so a
+// corrupted count cannot make the reader allocate gigabytes. Real vocabularies (tokens, scores,
+// types, merges of a 262k-token model) need about 1M.
+constexpr uint64_t kMaxMetadataValues = uint64_t{1} << 24;
+
 // A metadata value: a scalar, a string, or an array of values (arrays may nest).
 class Value {
  public:
@@ -63,6 +74,8 @@ class Value {
   std::optional<uint64_t> as_uint() const;
   std::optional<double> as_double() const;
   std::optional<bool> as_bool() const;
+  // The exact f32 as stored (bit for bit, NaN payloads included); nullopt unless type is f32.
+  std::optional<float> as_f32() const;
   const std::string* as_string() const;
 
   // Arrays.
@@ -72,12 +85,15 @@ class Value {
   // A short human-readable rendering (long arrays abbreviated), for `owl info`.
   std::string to_display_string(size_t max_items = 8) const;
 
+  // Same type, same element type and same contents (floats compared bit for bit).
+  bool operator==(const Value& other) const;
+
  private:
   static Value integer(ValueType t, int64_t v);
   ValueType type_ = ValueType::kU8;
   ValueType elem_ = ValueType::kU8;
-  int64_t i_ = 0;    // integers and bool (u64 stored bit-cast)
-  double f_ = 0.0;   // f32/f64
+  int64_t i_ = 0;   // integers and bool (u64 stored bit-cast); f32: its exact bits
+  double f_ = 0.0;  // f32/f64
   std::string s_;
   std::vector<Value> items_;
 };
@@ -95,6 +111,8 @@ class File {
   size_t alignment() const { return alignment_; }
   size_t data_offset() const { return data_offset_; }
   size_t file_size() const { return map_.size(); }
+  // The whole mapped file (tensor views point inside it).
+  const uint8_t* file_data() const { return map_.data(); }
 
   // Metadata in file order.
   const std::vector<std::pair<std::string, Value>>& metadata() const { return metadata_; }
@@ -118,6 +136,7 @@ class File {
   void prefetch() const { map_.prefetch(); }
 
  private:
+  friend class FileParser;
   File() = default;
   MappedFile map_;
   uint32_t version_ = 0;
@@ -125,6 +144,8 @@ class File {
   size_t data_offset_ = 0;
   std::vector<std::pair<std::string, Value>> metadata_;
   std::vector<TensorView> tensors_;
+  std::map<std::string, size_t, std::less<>> metadata_index_;  // key -> index in metadata_
+  std::map<std::string, size_t, std::less<>> tensor_index_;    // name -> index in tensors_
 };
 
 }  // namespace owl::gguf

@@ -3,7 +3,9 @@
 // SIMD versions per ISA, chosen once at start (OWL_CPU=scalar|avx2|avx512 forces a level).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "base/thread_pool.h"
@@ -31,6 +33,27 @@ bool matmul_supported(DType type);
 void matmul(const TensorView& w, const float* x, int64_t ldx, float* y, int64_t ldy,
             int64_t n_tokens, ThreadPool& pool);
 
+// A weight re-laid out once at load into 16-row interleaved panels (kernels/pack.h), which the
+// integer kernels read with no per-call packing: faster generation (the scales of 16 rows come
+// in one load) and prompt processing. `view` stays the original (mmap'd) tensor and must remain
+// valid: levels or types without a panel kernel, and get_row, read it. The panel bytes hold the
+// same information as the original, so memory doubles only while both are resident.
+struct PackedWeight {
+  TensorView view;
+  std::shared_ptr<uint8_t[]> panels;  // [ceil(rows / 16)][panel_stride] (64-byte aligned); null
+                                      // if the type has no panel layout
+  size_t panel_stride = 0;
+};
+
+// True if repack() builds panels for this type (all quantized matmul types, F32, F16, BF16).
+bool repack_supported(DType type);
+// Packs a 2-D weight (rows split across the pool). Types without a panel layout come back with
+// null panels and matmul() then uses the original view.
+PackedWeight repack(const TensorView& w, ThreadPool& pool);
+// matmul() on packed weights; identical results to matmul(w.view, ...) on the panel path.
+void matmul(const PackedWeight& w, const float* x, int64_t ldx, float* y, int64_t ldy,
+            int64_t n_tokens, ThreadPool& pool);
+
 // Row r of a weight (any type) as f32, exactly as the reference dequantizer gives it.
 void get_row(const TensorView& w, int64_t r, float* out);
 
@@ -45,11 +68,46 @@ void softmax(float* x, int64_t n);
 void silu_mul(const float* gate, const float* up, float* out, int64_t n);
 // out[i] = gelu_tanh(gate[i]) * up[i] (GELU with the tanh approximation).
 void gelu_mul(const float* gate, const float* up, float* out, int64_t n);
+// As gelu_mul, but GELU as llama.cpp's CPU backend computes it: the input rounded to f16 and the
+// result read from a table of f16 values (|x| >= 10 bypasses the table). Matches its logits.
+void gelu_mul_fp16_table(const float* gate, const float* up, float* out, int64_t n);
 // y[i] += x[i]
 void add(const float* x, float* y, int64_t n);
 // Dot product of two f32 vectors.
 float dot(const float* a, const float* b, int64_t n);
 // y[i] += a * x[i]
 void axpy(float a, const float* x, float* y, int64_t n);
+
+// Attention of n_tokens queries over a KV cache without materialising the score matrix: one pass
+// over the visible keys in blocks with an online softmax (flash-attention style), so memory stays
+// O(head_dim) per (token, head) whatever the context length. Query head h reads KV head
+// h / (n_heads / n_kv_heads) (GQA). Cache slot j holds position j (one sequence); key j is visible
+// to a query at position p iff j <= p and, with a sliding window w > 0, p - j < w (llama.cpp's
+// standard SWA mask). A per-head sink logit (gpt-oss) joins the softmax denominator only.
+// Queries with no visible key and no sink get zeros.
+struct AttentionArgs {
+  const float* q = nullptr;  // [n_tokens][n_heads][head_dim], q_stride elements between tokens
+  int64_t q_stride = 0;
+  const void* k =
+      nullptr;  // [n_kv][n_kv_heads][head_dim], kv_type, k_stride elements between slots
+  const void* v = nullptr;  // [n_kv][n_kv_heads][head_dim_v], kv_type, v_stride elements
+  int64_t k_stride = 0;
+  int64_t v_stride = 0;
+  DType kv_type = DType::kF32;   // kF32 or kF16 (for F16, q is rounded to f16 first, as
+                                 // llama.cpp does when it multiplies by an F16 cache)
+  int64_t n_kv = 0;              // slots [0, n_kv) are filled
+  const int32_t* pos = nullptr;  // [n_tokens] position of each query
+  float* out = nullptr;          // [n_tokens][n_heads][head_dim_v], out_stride elements
+  int64_t out_stride = 0;
+  int n_tokens = 0, n_heads = 0, n_kv_heads = 0, head_dim = 0, head_dim_v = 0;
+  float scale = 1.0f;            // scores are scale * q.k
+  int sliding_window = 0;        // 0: full causal attention
+  const float* sinks = nullptr;  // [n_heads] or null
+};
+void attention(const AttentionArgs& a, ThreadPool& pool);
+
+// Streaming-read memory bandwidth in GB/s (1e9 bytes/s) with all threads of the pool: each
+// reads its slice of a buffer of `bytes` (default 1 GiB, far beyond the caches); best of 3.
+double measure_bandwidth_gbs(ThreadPool& pool, size_t bytes = size_t{1} << 30);
 
 }  // namespace owl::kernels

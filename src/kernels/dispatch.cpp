@@ -1,0 +1,302 @@
+// Chooses the ISA level once, layers the per-ISA kernel tables over the reference, and runs
+// matmul over the thread pool (activations converted once, output rows split across threads).
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+#include "base/aligned_buffer.h"
+#include "base/cpu_features.h"
+#include "base/error.h"
+#include "kernels/kernels.h"
+#include "kernels/pack.h"
+#include "kernels/reference/reference.h"
+#include "kernels/table.h"
+#include "tensor/quant.h"
+
+namespace owl::kernels {
+namespace {
+
+constexpr int kLevels = 3;
+
+KernelTable g_tables[kLevels];
+std::once_flag g_tables_once;
+std::atomic<int> g_isa{-1};
+
+void build_tables() {
+  fill_reference(g_tables[0]);
+  g_tables[1] = g_tables[0];
+  if (isa_available(Isa::kAvx2)) fill_avx2(g_tables[1]);
+  g_tables[2] = g_tables[1];
+  if (isa_available(Isa::kAvx512)) fill_avx512(g_tables[2]);
+}
+
+Isa isa_from_env() {
+  const char* env = std::getenv("OWL_CPU");
+  if (env == nullptr || *env == '\0') {
+    if (isa_available(Isa::kAvx512)) return Isa::kAvx512;
+    if (isa_available(Isa::kAvx2)) return Isa::kAvx2;
+    return Isa::kScalar;
+  }
+  const std::string v = env;
+  Isa isa;
+  if (v == "scalar") {
+    isa = Isa::kScalar;
+  } else if (v == "avx2") {
+    isa = Isa::kAvx2;
+  } else if (v == "avx512") {
+    isa = Isa::kAvx512;
+  } else {
+    fail("OWL_CPU={}: expected scalar, avx2 or avx512", v);
+  }
+  OWL_CHECK(isa_available(isa), "OWL_CPU={}: this CPU lacks it ({})", v, cpu_features().describe());
+  return isa;
+}
+
+const KernelTable& table() {
+  std::call_once(g_tables_once, build_tables);
+  return g_tables[static_cast<int>(active_isa())];
+}
+
+}  // namespace
+
+const KernelTable& active_table() { return table(); }
+
+const KernelTable& kernel_table(int level) {
+  std::call_once(g_tables_once, build_tables);
+  return g_tables[level];
+}
+
+namespace {
+
+// Rows per work unit, so SIMD kernels that tile rows get whole tiles.
+constexpr int64_t kRowAlign = 16;
+// The panel path needs pairs along k for BF16 (vdpbf16ps).
+bool panel_ok(const PanelPath& pp, DType type, int64_t k) {
+  return pp.run != nullptr && (type != DType::kBF16 || k % 2 == 0);
+}
+
+// [n_tokens][stride bytes] scratch for converted activations, reused across calls.
+uint8_t* act_scratch(size_t bytes) {
+  thread_local AlignedBuffer<uint8_t> buf;
+  if (buf.size() < bytes) buf.resize(bytes);
+  return buf.data();
+}
+
+template <typename F>
+void for_tokens(ThreadPool& pool, int64_t n_tokens, F&& convert_rows) {
+  if (n_tokens >= 4 && pool.size() > 1) {
+    pool.parallel_for(n_tokens, convert_rows);
+  } else {
+    convert_rows(0, n_tokens, 0);
+  }
+}
+
+// Activations converted to the weight type's dot format, then rows split across threads in
+// units of kRowAlign; each thread runs the level's gemm (or vec_dot row by row).
+void run_standard(const KernelTable& t, const TensorView& w, const float* x, int64_t ldx, float* y,
+                  int64_t ldy, int64_t n_tokens, ThreadPool& pool) {
+  const int64_t k = w.ne[0], m = w.ne[1];
+  const ActFormat af = act_format(w.type);
+  const size_t act_stride = (act_row_bytes(af, k) + 63) / 64 * 64;
+  uint8_t* act = act_scratch(act_stride * static_cast<size_t>(n_tokens));
+  const ActConvertFn convert = t.act_convert[static_cast<int>(af)];
+  for_tokens(pool, n_tokens, [&](int64_t t0, int64_t t1, int) {
+    for (int64_t i = t0; i < t1; ++i) {
+      convert(x + i * ldx, act + static_cast<size_t>(i) * act_stride, k);
+    }
+  });
+  const GemmArgs args{w.data, w.row_bytes(), act, act_stride, n_tokens, k, y, ldy};
+  const GemmFn gemm = t.gemm[type_index(w.type)];
+  const VecDotFn dot = t.vec_dot[type_index(w.type)];
+  const int nt = pool.size();
+  const int64_t units = (m + kRowAlign - 1) / kRowAlign;
+  pool.run([&](int ti) {
+    const int64_t r0 = std::min(m, units * ti / nt * kRowAlign);
+    const int64_t r1 = std::min(m, units * (ti + 1) / nt * kRowAlign);
+    if (r0 >= r1) return;
+    if (gemm != nullptr) {
+      gemm(args, r0, r1);
+    } else {
+      gemm_by_rows(dot, args, r0, r1);
+    }
+  });
+}
+
+// The panel path: activations in the path's own layout, panels of 16 rows split across threads.
+void run_panel(const PanelPath& pp, const TensorView& w, const uint8_t* packed, size_t panel_stride,
+               const float* x, int64_t ldx, float* y, int64_t ldy, int64_t n_tokens,
+               ThreadPool& pool) {
+  const int64_t k = w.ne[0], m = w.ne[1];
+  const size_t act_stride = (pp.act_bytes(k) + 63) / 64 * 64;
+  uint8_t* act = act_scratch(act_stride * static_cast<size_t>(n_tokens));
+  for_tokens(pool, n_tokens, [&](int64_t t0, int64_t t1, int) {
+    for (int64_t i = t0; i < t1; ++i) {
+      pp.convert(x + i * ldx, act + static_cast<size_t>(i) * act_stride, k);
+    }
+  });
+  const PanelArgs args{
+      w.type, w.data, w.row_bytes(), packed, panel_stride, act, act_stride, n_tokens, k, m, y, ldy};
+  const int nt = pool.size();
+  const int64_t np = (m + kPanelRows - 1) / kPanelRows;
+  pool.run([&](int ti) {
+    const int64_t p0 = np * ti / nt, p1 = np * (ti + 1) / nt;
+    if (p0 < p1) pp.run(args, p0, p1);
+  });
+}
+
+}  // namespace
+
+Isa active_isa() {
+  int isa = g_isa.load(std::memory_order_acquire);
+  if (isa < 0) {
+    const int chosen = static_cast<int>(isa_from_env());
+    int expected = -1;
+    g_isa.compare_exchange_strong(expected, chosen);
+    isa = g_isa.load(std::memory_order_acquire);
+  }
+  return static_cast<Isa>(isa);
+}
+
+void set_isa(Isa isa) {
+  OWL_CHECK(isa_available(isa), "ISA level {} is not available on this CPU ({})", isa_name(isa),
+            cpu_features().describe());
+  g_isa.store(static_cast<int>(isa), std::memory_order_release);
+}
+
+bool isa_available(Isa isa) {
+  const CpuFeatures& f = cpu_features();
+  switch (isa) {
+    case Isa::kScalar:
+      return true;
+    case Isa::kAvx2:
+      return f.has_avx2_level();
+    // The AVX-512 kernels use VNNI and VBMI for int8 dot products (BF16 ones check separately).
+    case Isa::kAvx512:
+      return f.has_avx512_level() && f.avx512vnni && f.avx512vbmi;
+  }
+  return false;
+}
+
+std::string_view isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar:
+      return "scalar";
+    case Isa::kAvx2:
+      return "avx2";
+    case Isa::kAvx512:
+      return "avx512";
+  }
+  return "?";
+}
+
+bool matmul_supported(DType type) {
+  return static_cast<uint32_t>(type) < kMaxTypes && table().vec_dot[type_index(type)] != nullptr;
+}
+
+namespace {
+
+void check_matmul(const TensorView& w, int64_t ldx, int64_t ldy, int64_t n_tokens) {
+  OWL_CHECK(matmul_supported(w.type), "matmul: weight {} has unsupported type {}", w.name,
+            dtype_name(w.type));
+  const int64_t k = w.ne[0], m = w.ne[1];
+  OWL_CHECK(w.ne[2] == 1 && w.ne[3] == 1, "matmul: weight {} is not 2-D: {}", w.name,
+            w.shape_string());
+  const ActFormat af = act_format(w.type);
+  const int act_block = af == ActFormat::kQ8_K                             ? kQKK
+                        : af == ActFormat::kQ8_0 || af == ActFormat::kQ8_1 ? kQK
+                                                                           : 1;
+  OWL_CHECK(k % block_elems(w.type) == 0 && k % act_block == 0,
+            "matmul: weight {} row length {} is not a multiple of its block size", w.name, k);
+  OWL_CHECK(ldx >= k && ldy >= m && n_tokens >= 0, "matmul: bad strides for {} (ldx {}, ldy {})",
+            w.name, ldx, ldy);
+  OWL_CHECK(w.data != nullptr && w.nbytes >= w.row_bytes() * static_cast<size_t>(m),
+            "matmul: weight {} has {} bytes, needs {}", w.name, w.nbytes,
+            w.row_bytes() * static_cast<size_t>(m));
+}
+
+}  // namespace
+
+void matmul(const TensorView& w, const float* x, int64_t ldx, float* y, int64_t ldy,
+            int64_t n_tokens, ThreadPool& pool) {
+  check_matmul(w, ldx, ldy, n_tokens);
+  if (n_tokens == 0 || w.ne[1] == 0) return;
+  const KernelTable& t = table();
+  const PanelPath& pp = t.panel[type_index(w.type)];
+  if (panel_ok(pp, w.type, w.ne[0]) && n_tokens >= pp.min_tokens) {
+    run_panel(pp, w, nullptr, 0, x, ldx, y, ldy, n_tokens, pool);
+  } else {
+    run_standard(t, w, x, ldx, y, ldy, n_tokens, pool);
+  }
+}
+
+bool repack_supported(DType type) { return matmul_supported(type) && pack_supported(type); }
+
+PackedWeight repack(const TensorView& w, ThreadPool& pool) {
+  check_matmul(w, w.ne[0], w.ne[1], 0);
+  PackedWeight p;
+  p.view = w;
+  if (!repack_supported(w.type) || (w.type == DType::kBF16 && w.ne[0] % 2 != 0)) return p;
+  const int64_t k = w.ne[0], m = w.ne[1];
+  const int64_t np = (m + kPanelRows - 1) / kPanelRows;
+  p.panel_stride = (panel_bytes(w.type, k) + 63) / 64 * 64;
+  const size_t total = p.panel_stride * static_cast<size_t>(np);
+  p.panels = std::shared_ptr<uint8_t[]>(
+      static_cast<uint8_t*>(std::aligned_alloc(64, std::max<size_t>(total, 64))),
+      [](uint8_t* q) { std::free(q); });
+  OWL_CHECK(p.panels != nullptr, "repack: out of memory for {} ({} bytes)", w.name, total);
+  uint8_t* dst = p.panels.get();
+  pool.parallel_for(np, [&](int64_t p0, int64_t p1, int) {
+    for (int64_t i = p0; i < p1; ++i) {
+      const int64_t r0 = i * kPanelRows;
+      const int nrows = static_cast<int>(std::min<int64_t>(kPanelRows, m - r0));
+      pack_panel(w.type, w.row(r0), w.row_bytes(), nrows, k,
+                 dst + p.panel_stride * static_cast<size_t>(i));
+    }
+  });
+  return p;
+}
+
+void matmul(const PackedWeight& w, const float* x, int64_t ldx, float* y, int64_t ldy,
+            int64_t n_tokens, ThreadPool& pool) {
+  check_matmul(w.view, ldx, ldy, n_tokens);
+  if (n_tokens == 0 || w.view.ne[1] == 0) return;
+  const KernelTable& t = table();
+  const PanelPath& pp = t.panel[type_index(w.view.type)];
+  if (panel_ok(pp, w.view.type, w.view.ne[0]) && w.panels != nullptr) {
+    run_panel(pp, w.view, w.panels.get(), w.panel_stride, x, ldx, y, ldy, n_tokens, pool);
+  } else {
+    matmul(w.view, x, ldx, y, ldy, n_tokens, pool);
+  }
+}
+
+void get_row(const TensorView& w, int64_t r, float* out) {
+  OWL_CHECK(r >= 0 && r < w.n_rows(), "get_row: row {} out of range for {} {}", r, w.name,
+            w.shape_string());
+  dequantize_row(w.type, w.row(r), out, w.ne[0]);
+}
+
+void rms_norm(const float* x, const float* weight, float* y, int64_t n, float eps) {
+  table().rms_norm(x, weight, y, n, eps);
+}
+void layer_norm(const float* x, const float* weight, const float* bias, float* y, int64_t n,
+                float eps) {
+  table().layer_norm(x, weight, bias, y, n, eps);
+}
+void softmax(float* x, int64_t n) { table().softmax(x, n); }
+void silu_mul(const float* gate, const float* up, float* out, int64_t n) {
+  table().silu_mul(gate, up, out, n);
+}
+void gelu_mul(const float* gate, const float* up, float* out, int64_t n) {
+  table().gelu_mul(gate, up, out, n);
+}
+void gelu_mul_fp16_table(const float* gate, const float* up, float* out, int64_t n) {
+  reference::gelu_mul_fp16_table(gate, up, out, n);
+}
+void add(const float* x, float* y, int64_t n) { table().add(x, y, n); }
+float dot(const float* a, const float* b, int64_t n) { return table().dot(a, b, n); }
+void axpy(float a, const float* x, float* y, int64_t n) { table().axpy(a, x, y, n); }
+
+}  // namespace owl::kernels

@@ -1,0 +1,80 @@
+// Shared building blocks over batches of rows.
+#include "model/blocks/layer_ops.h"
+
+#include <cstring>
+#include <vector>
+
+#include "base/error.h"
+#include "kernels/kernels.h"
+
+namespace owl {
+
+void embed_tokens(const Batch& batch, const TensorView& table, float* x, ThreadPool& pool) {
+  const int64_t hidden = table.ne[0];
+  for (int32_t t = 0; t < batch.size(); ++t) {
+    const int32_t id = batch.tokens[t];
+    if (id < 0 || id >= table.ne[1]) fail("token id {} is outside the vocabulary (0..{})", id, table.ne[1] - 1);
+  }
+  pool.parallel_for(batch.size(), [&](int64_t b, int64_t e, int) {
+    for (int64_t t = b; t < e; ++t) kernels::get_row(table, batch.tokens[t], x + t * hidden);
+  });
+}
+
+void project(const TensorView& w, const float* bias, const float* x, int64_t n, float* out,
+             ThreadPool& pool) {
+  const int64_t in = w.ne[0], out_width = w.ne[1];
+  kernels::matmul(w, x, in, out, out_width, n, pool);
+  if (bias != nullptr) {
+    for (int64_t t = 0; t < n; ++t) kernels::add(bias, out + t * out_width, out_width);
+  }
+}
+
+void rms_norm_rows(const float* x, const float* weight, float* out, int64_t n, int32_t width,
+                   int64_t stride, float eps, ThreadPool& pool) {
+  pool.parallel_for(n, [&](int64_t b, int64_t e, int) {
+    for (int64_t r = b; r < e; ++r) kernels::rms_norm(x + r * stride, weight, out + r * stride, width, eps);
+  });
+}
+
+void rope_rows(const Rope& rope, const Batch& batch, float* x, int32_t n_heads, int32_t head_dim,
+               int64_t row_width, ThreadPool& pool) {
+  pool.parallel_for(batch.size(), [&](int64_t b, int64_t e, int) {
+    std::vector<float> cos_sin(static_cast<size_t>(rope.n_rot()));
+    for (int64_t t = b; t < e; ++t) {
+      rope.table(batch.positions[t], cos_sin.data());
+      rope.apply(cos_sin.data(), x + t * row_width, n_heads, head_dim);
+    }
+  });
+}
+
+void gated_ffn(const GatedFfn& w, GateActivation act, const float* x, int64_t n, float* scratch,
+               float* out, ThreadPool& pool) {
+  const int64_t ffn = w.gate.ne[1];
+  float* g = scratch;
+  float* u = scratch + n * ffn;
+  project(w.gate, nullptr, x, n, g, pool);
+  project(w.up, nullptr, x, n, u, pool);
+  pool.parallel_for(n, [&](int64_t b, int64_t e, int) {
+    for (int64_t t = b; t < e; ++t) {
+      if (act == GateActivation::kSilu) {
+        kernels::silu_mul(g + t * ffn, u + t * ffn, g + t * ffn, ffn);
+      } else {
+        kernels::gelu_mul(g + t * ffn, u + t * ffn, g + t * ffn, ffn);
+      }
+    }
+  });
+  project(w.down, nullptr, g, n, out, pool);
+}
+
+int32_t gather_output_rows(const Batch& batch, const float* x, int32_t width, float* out) {
+  int32_t k = 0;
+  for (int32_t t = 0; t < batch.size(); ++t) {
+    if (!batch.want_logits[t]) continue;
+    std::memcpy(out + static_cast<size_t>(k) * width, x + static_cast<size_t>(t) * width,
+                sizeof(float) * width);
+    ++k;
+  }
+  return k;
+}
+
+}  // namespace owl

@@ -1,0 +1,114 @@
+// owl synth: tensor types follow llama-quantize's rules (checked against the types llama-quantize
+// actually chose for the golden files), files are deterministic per seed, and a model made from
+// each supported published config loads and runs.
+#include "model/synth.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <regex>
+
+#include "base/mapped_file.h"
+#include "formats/gguf.h"
+#include "golden_util.h"
+#include "model/loader.h"
+#include "model/registry.h"
+
+namespace owl::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(Synth, TensorTypesMatchLlamaQuantize) {
+  int checked = 0;
+  for (const char* arch : {"llama", "qwen3", "qwen3moe"}) {
+    for (const char* type : {"Q8_0", "Q4_0", "Q4_K_M", "Q6_K", "k256-Q4_K_M"}) {
+      const std::string path = shared_dir() + "/golden/" + arch + "/quant/" + type + "/tensor_types.json";
+      const nlohmann::json j = nlohmann::json::parse(read_file(path));
+      std::string type_name = j.at("llama_quantize_type").get<std::string>();
+      for (char& c : type_name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const auto& tensors = j.at("tensors");
+      int n_layers = 0, n_experts = 0;
+      bool tied = !tensors.contains("output.weight");
+      for (const auto& [name, t] : tensors.items()) {
+        std::smatch m;
+        if (std::regex_search(name, m, std::regex("^blk\\.(\\d+)\\."))) n_layers = std::max(n_layers, std::stoi(m[1]) + 1);
+        if (name.find("ffn_gate_exps") != std::string::npos) n_experts = t.at("ne")[2].get<int>();
+      }
+      for (const auto& [name, t] : tensors.items()) {
+        const auto ne = t.at("ne").get<std::vector<int64_t>>();
+        if (ne.size() < 2 || name.find("ffn_gate_inp") != std::string::npos) continue;  // vectors, router stay F32
+        const DType got = synth_tensor_type(type_name, name, ne[0], n_layers, n_experts, tied);
+        EXPECT_EQ(static_cast<int>(got), t.at("ggml_type").get<int>())
+            << arch << " " << type << " " << name << ": owl " << dtype_name(got) << ", llama-quantize "
+            << t.at("type").get<std::string>();
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 200);
+}
+
+std::string temp_path(const std::string& name) { return (fs::temp_directory_path() / name).string(); }
+
+TEST(Synth, DeterministicPerSeed) {
+  SynthOptions o;
+  o.config_path = shared_dir() + "/configs/SmolLM2-135M-Instruct/config.json";
+  o.n_layers = 1;
+  o.type = "q8_0";
+  o.out_path = temp_path("owl_synth_a.gguf");
+  synthesize_model(o);
+  o.out_path = temp_path("owl_synth_b.gguf");
+  o.threads = 1;  // the thread count must not change the contents
+  synthesize_model(o);
+  o.out_path = temp_path("owl_synth_c.gguf");
+  o.seed = 2;
+  synthesize_model(o);
+  const std::string a = read_file(temp_path("owl_synth_a.gguf"));
+  EXPECT_EQ(a, read_file(temp_path("owl_synth_b.gguf")));
+  EXPECT_NE(a, read_file(temp_path("owl_synth_c.gguf")));
+  for (const char* f : {"owl_synth_a.gguf", "owl_synth_b.gguf", "owl_synth_c.gguf"}) fs::remove(temp_path(f));
+}
+
+// Every config in ../shared/configs whose architecture owl supports: synthesize 1 layer,
+// check the metadata and shapes, load it, and run a few tokens to finite logits.
+TEST(Synth, EverySupportedPublishedConfigLoadsAndRuns) {
+  int made = 0;
+  for (const auto& entry : fs::directory_iterator(shared_dir() + "/configs")) {
+    const std::string config_path = entry.path().string() + "/config.json";
+    const nlohmann::json config = nlohmann::json::parse(read_file(config_path));
+    const std::string hf_arch = config.contains("architectures") ? config["architectures"][0].get<std::string>() : "";
+    if (find_architecture_hf(hf_arch, config.value("model_type", "")) == nullptr) continue;
+    SCOPED_TRACE(config_path);
+    SynthOptions o;
+    o.config_path = config_path;
+    o.n_layers = 1;
+    o.type = "q4_0";
+    o.out_path = temp_path("owl_synth_config.gguf");
+    const SynthReport report = synthesize_model(o);
+    auto model = load_model(o.out_path);
+    const ModelConfig& c = model->config();
+    EXPECT_EQ(c.n_layers, 1);
+    EXPECT_EQ(c.hidden_size, config.at("hidden_size").get<int>());
+    EXPECT_EQ(c.vocab_size, config.at("vocab_size").get<int>());
+    EXPECT_EQ(c.n_heads, config.at("num_attention_heads").get<int>());
+    EXPECT_EQ(c.ffn_size, config.at("intermediate_size").get<int>());
+    EXPECT_EQ(c.rope.theta, config.value("rope_theta", 10000.0f));
+    EXPECT_EQ(report.arch, c.arch);
+    ThreadPool pool(2);
+    KvCache cache(model->kv_shapes(), 1, 8);
+    Batch batch;
+    for (int i = 0; i < 4; ++i) batch.add(i + 1, i, 0, true);
+    std::vector<float> logits(4 * static_cast<size_t>(c.vocab_size));
+    model->forward(batch, cache, logits.data(), pool);
+    for (float v : logits) ASSERT_TRUE(std::isfinite(v));
+    fs::remove(o.out_path);
+    ++made;
+  }
+  EXPECT_GE(made, 5);
+}
+
+}  // namespace
+}  // namespace owl::test
