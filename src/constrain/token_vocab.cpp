@@ -40,7 +40,7 @@ std::shared_ptr<const TokenVocab> TokenVocab::from_tokenizer(const Tokenizer& to
     const TokenKind kind = tokenizer.token_kind(id);
     if (kind == TokenKind::kUnused || kind == TokenKind::kUnknown) continue;
     bytes[static_cast<size_t>(id)] = tokenizer.piece(id, prev);
-    if (kind == TokenKind::kControl) special.push_back(id);
+    if (tokenizer.is_special(id)) special.push_back(id);
   }
   return std::make_shared<const TokenVocab>(std::move(bytes), tokenizer.end_of_generation_ids(),
                                             std::move(special));

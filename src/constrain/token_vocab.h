@@ -29,7 +29,8 @@ class TokenVocab {
   // (fixed syntax), never inside free text or JSON strings.
   TokenVocab(std::vector<std::string> token_bytes, std::vector<int32_t> eog,
              std::vector<int32_t> special = {});
-  // Uses Tokenizer::piece() after an ordinary token (so no SentencePiece start-of-text rule).
+  // Uses Tokenizer::piece() after an ordinary token (so no SentencePiece start-of-text rule);
+  // Tokenizer::is_special() tokens are the special ones.
   static std::shared_ptr<const TokenVocab> from_tokenizer(const Tokenizer& tokenizer);
 
   int32_t size() const { return static_cast<int32_t>(bytes_.size()); }

@@ -7,6 +7,7 @@
 #include "server/commands.h"
 #include "server/generation.h"
 #include "server/parsers/chat_format.h"
+#include "server/template_renderer.h"
 #include "tokenizer/tokenizer.h"
 
 namespace owl::server {
@@ -22,6 +23,7 @@ int run_chat_command(Engine& engine, const ChatOptions& options, std::istream& i
   const Tokenizer& tok = engine.tokenizer();
   const std::string source = engine.chat_template();
   const ChatFormat format = ChatFormat::detect(source);
+  const ChatRenderer render = options.renderer ? options.renderer : default_chat_renderer();
   TemplateTokens tokens;
   if (tok.bos_id() >= 0) tokens.bos = std::string(tok.token_text(tok.bos_id()));
   if (tok.eos_id() >= 0) tokens.eos = std::string(tok.token_text(tok.eos_id()));
@@ -46,8 +48,7 @@ int run_chat_command(Engine& engine, const ChatOptions& options, std::istream& i
     const Json vars = chat_template_vars(request, format, tokens);
     std::string prompt;
     try {
-      prompt = source.empty() || !options.renderer ? render_chatml(vars)
-                                                   : options.renderer(source, vars);
+      prompt = source.empty() ? render_chatml(vars) : render(source, vars);
     } catch (const Error& e) {
       out << "error: " << e.what() << "\n";
       request.messages.erase(request.messages.end() - 1);

@@ -47,7 +47,7 @@ void OpenAIServer::chat_completions(const http::Request& request, http::Responde
 
   const Json vars = chat_template_vars(r, format_, template_tokens_);
   std::string prompt;
-  if (template_.empty() || !config_.renderer) {
+  if (template_.empty()) {  // no chat template: ChatML
     prompt = render_chatml(vars);
   } else {
     try {

@@ -26,7 +26,7 @@ struct ServeOptions {
   std::string alias;    // model name in the API
   int max_queued = 64;
   size_t max_body_bytes = 16u << 20;
-  ChatRenderer renderer;
+  ChatRenderer renderer;  // default: owl's Jinja2 interpreter
   // For embedding and tests: stop when this becomes true; learn the bound port.
   const std::atomic<bool>* stop = nullptr;
   std::function<void(int port)> on_listening;
@@ -44,7 +44,7 @@ struct ChatOptions {
   int max_tokens = -1;         // per answer (-1: until the context is full)
   float temperature = -1.0f;   // < 0: the engine's default
   bool show_reasoning = true;  // print reasoning_content (dimmed) before the answer
-  ChatRenderer renderer;
+  ChatRenderer renderer;       // default: owl's Jinja2 interpreter
 };
 
 // Interactive chat: reads lines from `in`, answers on `out` as tokens arrive. "/reset" clears

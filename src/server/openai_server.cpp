@@ -8,6 +8,7 @@
 #include "server/api/api_error.h"
 #include "server/handler_util.h"
 #include "server/parsers/text_scan.h"
+#include "server/template_renderer.h"
 #include "tokenizer/tokenizer.h"
 
 namespace owl::server {
@@ -69,6 +70,7 @@ OpenAIServer::OpenAIServer(Engine& engine, ServerConfig config)
       template_(engine.chat_template()),
       format_(ChatFormat::detect(template_)),
       constraints_(engine.tokenizer()) {
+  if (!config_.renderer) config_.renderer = default_chat_renderer();
   const Tokenizer& t = engine.tokenizer();
   template_tokens_.bos = token_text(t, t.bos_id());
   template_tokens_.eos = token_text(t, t.eos_id());

@@ -11,6 +11,7 @@
 #include "constrain/hf_vocab.h"
 #include "constrain/json_schema.h"
 #include "constrain/schema_validator.h"
+#include "tokenizer/tokenizer.h"
 
 namespace owl::constrain {
 namespace {
@@ -112,6 +113,24 @@ TEST_F(RealVocab, MaskTimePerStep) {
   ASSERT_TRUE(c.complete()) << text;
   const json parsed = json::parse(text);
   EXPECT_EQ(owl::testing::validate_schema(parsed, kSchema, kSchema), "") << text;
+}
+
+// The vocabulary as owl's Tokenizer streams it equals the bytes read straight from tokenizer.json.
+TEST_F(RealVocab, FromTokenizerMatchesTokenizerJson) {
+  const auto tokenizer =
+      Tokenizer::from_path(std::string(OWL_SHARED_DIR) + "/tokenizers/qwen3/tokenizer.json.gz");
+  const auto from_tok = TokenVocab::from_tokenizer(*tokenizer);
+  ASSERT_EQ(from_tok->size(), vocab_->size());
+  int diffs = 0;
+  for (int32_t id = 0; id < vocab_->size(); ++id) {
+    if (vocab_->is_eog(id) || from_tok->is_eog(id)) continue;
+    diffs += from_tok->bytes(id) != vocab_->bytes(id);
+    diffs += from_tok->is_special(id) != vocab_->is_special(id);
+  }
+  EXPECT_EQ(diffs, 0);
+  EXPECT_TRUE(from_tok->is_eog(tokenizer->find_token("<|im_end|>")));
+  EXPECT_TRUE(from_tok->is_special(tokenizer->find_token("<|im_start|>")));
+  EXPECT_FALSE(from_tok->is_special(tokenizer->find_token("<tool_call>")));
 }
 
 TEST_F(RealVocab, RandomSamplingValidJson) {

@@ -9,6 +9,7 @@
 #include "constrain/schema_validator.h"
 #include "server/jinja_renderer.h"
 #include "server/server_fixture.h"
+#include "server/template_renderer.h"
 
 namespace owl::testing {
 namespace {
@@ -34,7 +35,9 @@ const Json kWeatherTool = Json::parse(R"({"type": "function", "function": {"name
 
 // The vectors' conversations sent through the API must reach the engine exactly as the
 // reference rendered them (the server adapts OpenAI messages to each template).
-TEST_F(ServerTest, PromptsMatchReferenceRenderings) {
+class PromptRenderingTest : public ServerTest, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(PromptRenderingTest, PromptsMatchReferenceRenderings) {
   struct Set {
     const char* vectors;
     const char* source;
@@ -52,7 +55,11 @@ TEST_F(ServerTest, PromptsMatchReferenceRenderings) {
     std::string source = shared_file(set.source);
     if (std::string(set.source).find(".json") != std::string::npos)
       source = Json::parse(source)["chat_template"];
-    start([](const std::string&) { return std::string("ok"); }, source, jinja_config());
+    // GetParam(): owl's own Jinja2 interpreter (the default) or Python's Jinja2.
+    server::ServerConfig config = jinja_config();
+    if (GetParam())
+      config.renderer = server::default_chat_renderer("2026-03-14T15:09:26");  // the vectors' clock
+    start([](const std::string&) { return std::string("ok"); }, source, config);
     std::ifstream in(std::string(OWL_SHARED_DIR) + "/vectors/templates/" + set.vectors + ".jsonl");
     std::string line;
     while (std::getline(in, line)) {
@@ -92,6 +99,11 @@ TEST_F(ServerTest, PromptsMatchReferenceRenderings) {
   }
   EXPECT_GE(checked, 30);
 }
+
+INSTANTIATE_TEST_SUITE_P(Renderers, PromptRenderingTest, ::testing::Values(true, false),
+                         [](const auto& info) {
+                           return info.param ? "owl_template" : "python_jinja2";
+                         });
 
 TEST_F(ServerTest, Qwen3ReasoningAndToolCall) {
   start(

@@ -77,6 +77,11 @@ class FakeTokenizer final : public Tokenizer {
   }
   const std::vector<int32_t>& end_of_generation_ids() const override { return eog_; }
   void add_end_of_generation(int32_t id) override { eog_.push_back(id); }
+  bool is_special(int32_t id) const override {
+    return kinds_[static_cast<size_t>(id)] == TokenKind::kControl;
+  }
+  bool clean_up_tokenization_spaces() const override { return false; }
+  std::string summary() const override { return "fake byte-level vocabulary"; }
 
  private:
   void add(const std::string& text, TokenKind kind) {
