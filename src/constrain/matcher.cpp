@@ -3,6 +3,7 @@
 #include "constrain/matcher.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "base/error.h"
 
@@ -44,12 +45,16 @@ void Matcher::expand(std::vector<uint32_t>& first, std::vector<std::vector<uint3
                      int& steps) {
   // Depth-first over rule alternatives with an explicit work list (no recursion, so deep or
   // looping grammars cannot overflow the thread's stack).
+  // Stacks already expanded in this call: a rule that can reach itself without consuming
+  // (e.g. {"anyOf": [{"$ref": "#"}, ...]}) would otherwise loop forever.
+  std::unordered_set<std::vector<uint32_t>, VecHash> seen;
   std::vector<std::vector<uint32_t>> work;
   work.push_back(std::move(first));
   while (!work.empty()) {
     std::vector<uint32_t> stack = std::move(work.back());
     work.pop_back();
     for (;;) {
+      if (!seen.insert(stack).second) break;
       if (++steps > kMaxExpandSteps) fail("grammar: expansion does not terminate (empty loop)");
       if (stack.empty()) {
         out.push_back(std::move(stack));  // accepting

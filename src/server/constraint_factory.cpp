@@ -100,6 +100,14 @@ std::shared_ptr<constrain::Matcher> ConstraintFactory::grammar_for(const ChatReq
   }
   g.set_root(root);
   auto matcher = std::make_shared<constrain::Matcher>(g, vocab());
+  const std::string param = force_tool ? "tools" : "response_format.json_schema.schema";
+  bool empty = false;
+  try {
+    empty = matcher->start().id < 0;
+  } catch (const Error& e) {
+    throw ApiError(400, std::string("The schema cannot be used for generation: ") + e.what(), "invalid_request_error", param);
+  }
+  if (empty) throw ApiError(400, "The schema admits no JSON value.", "invalid_request_error", param);
   std::lock_guard lock(mutex_);
   cache_.emplace_front(key, matcher);
   if (cache_.size() > kCacheSize) cache_.pop_back();
@@ -112,6 +120,10 @@ std::unique_ptr<TokenConstraint> ConstraintFactory::for_chat(const ChatRequest& 
   std::unique_ptr<TokenConstraint> inner;
   if (auto matcher = grammar_for(request, format, reasoning_open)) {
     inner = std::make_unique<constrain::GrammarConstraint>(std::move(matcher));
+    // Compute the first mask here, on the request's thread: a cold mask walks the whole
+    // vocabulary trie, and the engine thread would otherwise stall every batched sequence.
+    std::vector<uint8_t> warm(static_cast<size_t>(vocab()->size()), 1);
+    inner->mask(warm);
   }
   const int64_t budget = thinking_budget(request, format);
   if (budget < 0) return inner;

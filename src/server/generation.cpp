@@ -41,6 +41,9 @@ struct ChoiceState {
 bool on_token(ChoiceState& s, const TokenEvent& t) {
   if (s.channel->cancelled()) return false;
   if (s.stopped) return false;
+  // An end-of-generation token reaches us when a constraint allowed it but did not report
+  // complete (BatchEngine then emits it instead of stopping): it ends the output here.
+  if (s.tokenizer->is_end_of_generation(t.id)) return false;
   ChoiceEvent e;
   e.choice = s.choice;
   e.tokens = 1;

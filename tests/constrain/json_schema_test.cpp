@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <random>
 
 #include "base/error.h"
@@ -132,6 +133,10 @@ TEST(JsonSchema, RecursiveRef) {
   const json list = json::parse(
       R"({"type": "object", "properties": {"next": {"anyOf": [{"$ref": "#"}, {"type": "null"}]}}, "required": ["next"]})");
   EXPECT_TRUE(accepts(list, R"({"next": {"next": {"next": null}}})"));
+  // A reference cycle that consumes nothing before recursing.
+  const json loop = json::parse(R"({"anyOf": [{"$ref": "#"}, {"type": "null"}]})");
+  EXPECT_TRUE(accepts(loop, "null"));
+  EXPECT_FALSE(accepts(loop, "1"));
 }
 
 TEST(JsonSchema, AdditionalPropertiesSchemaAndGenericObject) {
@@ -183,6 +188,53 @@ TEST(JsonSchema, ErrorsNameTheLocation) {
       std::string::npos);
   EXPECT_NE(error_of(json(false)).find("false"), std::string::npos);
   EXPECT_NE(error_of(json(3)).find("must be an object"), std::string::npos);
+}
+
+TEST(JsonSchema, RandomSchemasCompileOrFailCleanly) {
+  std::mt19937 rng(8);
+  static const char* kTypes[] = {"object", "array", "string", "number", "integer", "boolean", "null", "nope"};
+  std::function<json(int)> random_schema = [&](int depth) -> json {
+    json s = json::object();
+    const int n = static_cast<int>(rng() % 4);
+    for (int i = 0; i < n; ++i) {
+      switch (rng() % 12) {
+        case 0: s["type"] = kTypes[rng() % 8]; break;
+        case 1: s["type"] = json::array({kTypes[rng() % 8], kTypes[rng() % 8]}); break;
+        case 2: if (depth < 4) s["properties"] = {{"a", random_schema(depth + 1)}, {"b", random_schema(depth + 1)}}; break;
+        case 3: s["required"] = json::array({"a", "c"}); break;
+        case 4: s["additionalProperties"] = rng() % 2 ? json(false) : (depth < 4 ? random_schema(depth + 1) : json(true)); break;
+        case 5: if (depth < 4) s["items"] = random_schema(depth + 1); break;
+        case 6: s["minItems"] = static_cast<int>(rng() % 3); s["maxItems"] = static_cast<int>(rng() % 4); break;
+        case 7: s["enum"] = json::array({1, "x", nullptr}); break;
+        case 8: s["maxLength"] = static_cast<int>(rng() % 5) - 1; break;
+        case 9: if (depth < 4) s["anyOf"] = json::array({random_schema(depth + 1), random_schema(depth + 1)}); break;
+        case 10: s["$ref"] = rng() % 2 ? "#" : "#/$defs/x"; break;
+        default: s["const"] = json::array({1, 2}); break;
+      }
+    }
+    return s;
+  };
+  auto vocab = owl::testing::fragment_vocab();
+  int compiled = 0;
+  for (int i = 0; i < 400; ++i) {
+    const json schema = random_schema(0);
+    Grammar g;
+    try {
+      g.set_root(add_json_schema(g, schema));
+    } catch (const Error&) {
+      continue;  // a clear error naming the location is the other allowed outcome
+    }
+    ++compiled;
+    auto matcher = std::make_shared<Matcher>(g, vocab);
+    if (matcher->start().id < 0) continue;  // admits nothing (e.g. a pure reference cycle)
+    GrammarConstraint c(matcher);
+    const auto run = owl::testing::sample_constrained(c, *vocab, rng, 15, 400);
+    if (run.completed && !run.dead_end) {
+      const json parsed = json::parse(run.text, nullptr, false);
+      EXPECT_FALSE(parsed.is_discarded()) << schema.dump() << "\n" << run.text;
+    }
+  }
+  EXPECT_GT(compiled, 100);
 }
 
 const char* kSampledSchemas[] = {

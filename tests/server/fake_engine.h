@@ -184,11 +184,14 @@ inline void FakeEngine::loop() {
         continue;
       }
       const int32_t id = next_token(job);
-      if (job.request.constraint) job.request.constraint->accept(id);
-      if (job.request.stop_at_end_of_generation && tokenizer_.is_end_of_generation(id)) {
+      // As BatchEngine does: end-of-generation stops unless a constraint is not complete yet (then
+      // the token is accepted and emitted like any other).
+      const bool is_stop = job.request.stop_at_end_of_generation && tokenizer_.is_end_of_generation(id);
+      if (is_stop && !(job.request.constraint && !job.request.constraint->complete())) {
         finish(job, FinishReason::kStop);
         continue;
       }
+      if (job.request.constraint) job.request.constraint->accept(id);
       ++job.generated;
       if (job.generated == 1)
         job.ttft =
