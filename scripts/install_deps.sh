@@ -19,3 +19,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}" </dev/null ||
     { "${sudo_cmd[@]}" apt-get update </dev/null && "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}" </dev/null; }
 fi
+# The OpenAI Node client for owl serve's end-to-end tests (from the npm registry; skipped without npm).
+e2e_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/server/e2e"
+if command -v npm >/dev/null && [ -f "$e2e_dir/package-lock.json" ]; then
+  "$e2e_dir/install.sh"
+fi
