@@ -12,5 +12,7 @@ int synth_command(int argc, char** argv);
 int template_command(int argc, char** argv);
 int bench_command(int argc, char** argv);
 int eval_command(int argc, char** argv);
+int serve_command(int argc, char** argv);
+int chat_command(int argc, char** argv);
 
 }  // namespace owl::cli

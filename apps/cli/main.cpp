@@ -24,6 +24,8 @@ constexpr Command kCommands[] = {
     {"synth", owl::cli::synth_command, "random-weight model with the shapes of a config.json"},
     {"template", owl::cli::template_command, "render a chat template for a request"},
     {"bench", owl::cli::bench_command, "prompt and generation speed, bandwidth, roofline"},
+    {"serve", owl::cli::serve_command, "OpenAI-compatible HTTP server (continuous batching)"},
+    {"chat", owl::cli::chat_command, "interactive chat in the terminal (/reset, /exit)"},
     {"eval", owl::cli::eval_command, "pass@k on verifiable tasks (rollouts for RLVR); --rescore"},
 };
 

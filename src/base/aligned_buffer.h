@@ -7,6 +7,8 @@
 #include <memory>
 #include <new>
 
+#include <sys/mman.h>
+
 namespace owl {
 
 constexpr size_t kSimdAlignment = 64;
@@ -17,17 +19,30 @@ class AlignedBuffer {
   AlignedBuffer() = default;
   explicit AlignedBuffer(size_t n) { resize(n); }
 
-  // Discards the contents; new memory is zero-filled.
+  // Discards the contents; new memory is zero-filled. Large buffers (KV caches) are anonymous
+  // mappings: the kernel zero-fills pages on first touch, so memory is committed only as used.
   void resize(size_t n) {
     if (n == size_) return;
     ptr_.reset();
     size_ = n;
     if (n == 0) return;
     size_t bytes = (n * sizeof(T) + kSimdAlignment - 1) / kSimdAlignment * kSimdAlignment;
+    if (bytes >= kMapThreshold) {
+      void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED) {
+        size_ = 0;
+        throw std::bad_alloc();
+      }
+      ptr_ = std::unique_ptr<T, Free>(static_cast<T*>(p), Free{bytes});
+      return;
+    }
     void* p = std::aligned_alloc(kSimdAlignment, bytes);
-    if (p == nullptr) throw std::bad_alloc();
+    if (p == nullptr) {
+      size_ = 0;
+      throw std::bad_alloc();
+    }
     std::memset(p, 0, bytes);
-    ptr_.reset(static_cast<T*>(p));
+    ptr_ = std::unique_ptr<T, Free>(static_cast<T*>(p), Free{0});
   }
   T* data() { return ptr_.get(); }
   const T* data() const { return ptr_.get(); }
@@ -36,10 +51,18 @@ class AlignedBuffer {
   const T& operator[](size_t i) const { return ptr_.get()[i]; }
 
  private:
+  static constexpr size_t kMapThreshold = size_t{4} << 20;
   struct Free {
-    void operator()(T* p) const { std::free(p); }
+    size_t mapped_bytes = 0;  // > 0: an mmap'ed region of that size
+    void operator()(T* p) const {
+      if (mapped_bytes > 0) {
+        ::munmap(p, mapped_bytes);
+      } else {
+        std::free(p);
+      }
+    }
   };
-  std::unique_ptr<T, Free> ptr_;
+  std::unique_ptr<T, Free> ptr_{nullptr, Free{}};
   size_t size_ = 0;
 };
 

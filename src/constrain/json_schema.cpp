@@ -1,7 +1,11 @@
 // JSON grammar primitives (RFC 8259) and the JSON Schema subset compiler.
 #include "constrain/json_schema.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "base/error.h"
@@ -12,7 +16,7 @@ namespace {
 using json = nlohmann::ordered_json;
 using Seq = Grammar::Seq;
 
-constexpr int kMaxWs = 20;         // whitespace bytes allowed between JSON tokens
+constexpr int kMaxWs = 20;         // indentation bytes allowed after a line break
 constexpr int kMaxIntDigits = 18;  // stays inside int64 (parsers need not support bignums)
 constexpr int kMaxFracDigits = 16;
 constexpr int kMaxSchemaDepth = 64;
@@ -23,7 +27,13 @@ class JsonRules {
   explicit JsonRules(Grammar& g) : g_(g) {}
 
   Symbol ws() {
-    return once(ws_, [&] { return g_.repeat(set(" \t\n\r"), 0, kMaxWs); });
+    // Nothing, one space, or one line break and indentation (pretty-printed JSON): a model
+    // cannot spend its token budget on blank lines.
+    return once(ws_, [&] {
+      const Symbol indent = Grammar::ref(g_.repeat(set(" \t"), 0, kMaxWs));
+      return g_.optional(
+          Grammar::ref(g_.choice({{ch(' ')}, {ch('\n'), indent}, {ch('\r'), ch('\n'), indent}})));
+    });
   }
   Symbol ch(char c) { return g_.bytes(ByteSet::of(static_cast<uint8_t>(c))); }
   Symbol lit(std::string_view s) { return Grammar::ref(g_.literal(s)); }
@@ -63,6 +73,37 @@ class JsonRules {
       const Symbol natural = Grammar::ref(g_.choice({{ch('0')}, {set("123456789"), digits}}));
       return g_.sequence({Grammar::ref(g_.optional(ch('-'))), natural});
     });
+  }
+  // The decimal numerals (no leading zeros) of the integers in [lo, hi], lo <= hi.
+  Symbol natural_range(uint64_t lo, uint64_t hi) {
+    const std::string l = std::to_string(lo), h = std::to_string(hi);
+    if (l.size() == h.size()) return same_width(l, h);
+    std::vector<Seq> alts = {{same_width(l, std::string(l.size(), '9'))}};
+    for (size_t n = l.size() + 1; n < h.size(); ++n) {
+      alts.push_back({set("123456789"),
+                      Grammar::ref(g_.repeat(set("0123456789"), static_cast<int>(n - 1), static_cast<int>(n - 1)))});
+    }
+    std::string first(h.size(), '0');  // 10^(digits of h - 1)
+    first[0] = '1';
+    alts.push_back({same_width(first, h)});
+    return Grammar::ref(g_.choice(std::move(alts)));
+  }
+  // Integers in [lo, hi] (either side may be open: INT64_MIN / INT64_MAX), as JSON numerals.
+  std::optional<Symbol> integer_range(int64_t lo, int64_t hi) {
+    const uint64_t max_natural = 999999999999999999ull;  // kMaxIntDigits nines
+    std::vector<Seq> alts;
+    if (hi >= 0) {
+      const uint64_t a = lo > 0 ? static_cast<uint64_t>(lo) : 0;
+      const uint64_t b = std::min<uint64_t>(static_cast<uint64_t>(hi), max_natural);
+      if (a <= b) alts.push_back({natural_range(a, b)});
+    }
+    if (lo < 0) {  // "-" then |x| for x in [lo, min(hi, -1)]
+      const uint64_t a = hi < 0 ? 0 - static_cast<uint64_t>(hi) : 1;
+      const uint64_t b = std::min<uint64_t>(0 - static_cast<uint64_t>(lo), max_natural);
+      if (a <= b) alts.push_back({ch('-'), natural_range(a, b)});
+    }
+    if (alts.empty()) return std::nullopt;
+    return Grammar::ref(g_.choice(std::move(alts)));
   }
   Symbol number() {
     return once(number_, [&] {
@@ -137,6 +178,29 @@ class JsonRules {
 
   Grammar& g_;
   uint32_t ws_ = kNone, char_ = kNone, string_ = kNone, integer_ = kNone, number_ = kNone;
+  // Fixed-width digit strings from l to h (same length; inner positions may be zero).
+  Symbol same_width(const std::string& l, const std::string& h) {
+    if (l.size() == 1) return digit_range(l[0], h[0]);
+    const std::string lt = l.substr(1), ht = h.substr(1);
+    if (l[0] == h[0]) return Grammar::ref(g_.sequence({ch(l[0]), same_width(lt, ht)}));
+    const std::string zeros(lt.size(), '0'), nines(lt.size(), '9');
+    if (lt == zeros && ht == nines) {
+      return Grammar::ref(g_.sequence({digit_range(l[0], h[0]), same_width(zeros, nines)}));
+    }
+    std::vector<Seq> alts = {{ch(l[0]), same_width(lt, nines)}};
+    if (h[0] - l[0] >= 2) {
+      alts.push_back({digit_range(static_cast<char>(l[0] + 1), static_cast<char>(h[0] - 1)),
+                      same_width(zeros, nines)});
+    }
+    alts.push_back({ch(h[0]), same_width(zeros, ht)});
+    return Grammar::ref(g_.choice(std::move(alts)));
+  }
+  Symbol digit_range(char a, char b) {
+    std::string chars;
+    for (char c = a; c <= b; ++c) chars += c;
+    return set(chars);
+  }
+
   uint32_t bool_ = kNone, null_ = kNone, value_ = kNone, object_ = kNone;
 };
 
@@ -206,11 +270,67 @@ class SchemaCompiler {
       if (max >= 0 && min > max) fail("schema {}: minLength above maxLength", path);
       return rules_.string(std::max(min, 0), max);
     }
-    if (type == "number") return rules_.number();
-    if (type == "integer") return rules_.integer();
+    if (type == "number" || type == "integer") {
+      const bool bounded = s.contains("minimum") || s.contains("maximum") ||
+                           s.contains("exclusiveMinimum") || s.contains("exclusiveMaximum");
+      if (!bounded) return type == "number" ? rules_.number() : rules_.integer();
+      // Bounded numbers are generated as the integers inside the bounds (valid, if not every
+      // valid value); bounded integers exactly.
+      const auto [lo, hi] = integer_bounds(s, path);
+      const std::optional<Symbol> r = rules_.integer_range(lo, hi);
+      if (!r) fail("schema {}: no integer lies within the bounds", path);
+      return *r;
+    }
     if (type == "boolean") return rules_.boolean();
     if (type == "null") return rules_.null();
     fail("schema {}/type: unknown type '{}'", path, type);
+  }
+
+  // [minimum, maximum] of an integer from minimum/maximum/exclusiveMinimum/exclusiveMaximum
+  // (draft 6+ numbers, or draft 4 booleans), rounded inwards.
+  static std::pair<int64_t, int64_t> integer_bounds(const json& s, const std::string& path) {
+    int64_t lo = INT64_MIN, hi = INT64_MAX;
+    const bool draft4_min = s.contains("exclusiveMinimum") && s["exclusiveMinimum"].is_boolean() &&
+                            s["exclusiveMinimum"].get<bool>();
+    const bool draft4_max = s.contains("exclusiveMaximum") && s["exclusiveMaximum"].is_boolean() &&
+                            s["exclusiveMaximum"].get<bool>();
+    // The smallest integer >= v (or > v when strict), exactly for integer bounds.
+    auto lower = [&](const char* key, bool strict) {
+      const json& v = s[key];
+      if (v.is_number_integer()) {
+        const int64_t i = v.is_number_unsigned() && v.get<uint64_t>() > INT64_MAX ? INT64_MAX : v.get<int64_t>();
+        if (strict && i == INT64_MAX) fail("schema {}: no integer lies within the bounds", path);
+        lo = std::max(lo, strict ? i + 1 : i);
+      } else if (v.is_number()) {
+        const double d = v.get<double>();
+        if (!(d > -9.2e18 && d < 9.2e18)) fail("schema {}: {} is out of range", path, key);
+        const double c = std::ceil(d);
+        lo = std::max(lo, static_cast<int64_t>(strict && c == d ? c + 1 : c));
+      } else if (!v.is_boolean()) {
+        fail("schema {}: {} must be a number", path, key);
+      }
+    };
+    auto upper = [&](const char* key, bool strict) {
+      const json& v = s[key];
+      if (v.is_number_integer()) {
+        const int64_t i = v.is_number_unsigned() && v.get<uint64_t>() > INT64_MAX ? INT64_MAX : v.get<int64_t>();
+        if (strict && i == INT64_MIN) fail("schema {}: no integer lies within the bounds", path);
+        hi = std::min(hi, strict ? i - 1 : i);
+      } else if (v.is_number()) {
+        const double d = v.get<double>();
+        if (!(d > -9.2e18 && d < 9.2e18)) fail("schema {}: {} is out of range", path, key);
+        const double f = std::floor(d);
+        hi = std::min(hi, static_cast<int64_t>(strict && f == d ? f - 1 : f));
+      } else if (!v.is_boolean()) {
+        fail("schema {}: {} must be a number", path, key);
+      }
+    };
+    if (s.contains("minimum")) lower("minimum", draft4_min);
+    if (s.contains("exclusiveMinimum")) lower("exclusiveMinimum", true);
+    if (s.contains("maximum")) upper("maximum", draft4_max);
+    if (s.contains("exclusiveMaximum")) upper("exclusiveMaximum", true);
+    if (lo > hi) fail("schema {}: no integer lies within the bounds", path);
+    return {lo, hi};
   }
 
   Symbol compile_ref(const json& ref, const std::string& path, int depth) {

@@ -91,7 +91,7 @@ void OpenAIServer::chat_completions(const http::Request& request, http::Responde
     s.sampling = r.gen.sampling;
     if (s.sampling.has_seed) s.sampling.seed += static_cast<uint64_t>(i);
     s.stop = r.gen.stop;
-    s.constraint = constraints_.for_chat(r, format_, reasoning_open);
+    s.constraint = constraints_.for_chat(r, format_, format_.thinking(prompt));
     s.want_logprobs = r.logprobs;
     requests.push_back(make_request(std::move(s), tok, channel));
     po.id_seed = id_seed * 31 + static_cast<uint64_t>(i);

@@ -35,7 +35,7 @@ int64_t ConstraintFactory::thinking_budget(const ChatRequest& request, const Cha
 
 std::shared_ptr<constrain::Matcher> ConstraintFactory::grammar_for(const ChatRequest& request,
                                                                    const ChatFormat& format,
-                                                                   bool reasoning_open) {
+                                                                   ChatFormat::Thinking thinking) {
   const bool force_tool =
       request.tool_choice == ToolChoice::kRequired || request.tool_choice == ToolChoice::kNamed;
   const bool json_out = request.response_format != ResponseFormat::kText;
@@ -48,7 +48,7 @@ std::shared_ptr<constrain::Matcher> ConstraintFactory::grammar_for(const ChatReq
   Json key_json;
   key_json["format"] = format.name();
   key_json["think"] = format.think_tags;
-  key_json["open"] = reasoning_open;
+  key_json["thinking"] = static_cast<int>(thinking);
   key_json["force_tool"] = force_tool;
   key_json["rf"] = static_cast<int>(request.response_format);
   key_json["schema"] = request.schema;
@@ -70,7 +70,7 @@ std::shared_ptr<constrain::Matcher> ConstraintFactory::grammar_for(const ChatReq
   uint32_t root;
   if (force_tool) {
     try {
-      root = format.add_tool_call(g, tools, reasoning_open);
+      root = format.add_tool_call(g, tools, thinking);
     } catch (const Error& e) {
       throw ApiError(400, std::string("Invalid tool parameters schema: ") + e.what(),
                      "invalid_request_error", "tools");
@@ -86,12 +86,12 @@ std::shared_ptr<constrain::Matcher> ConstraintFactory::grammar_for(const ChatReq
                      "response_format.json_schema.schema");
     }
     root = g.sequence(
-        {Grammar::ref(format.add_content_prefix(g, reasoning_open)), Grammar::ref(body)});
+        {Grammar::ref(format.add_content_prefix(g, thinking)), Grammar::ref(body)});
     if (!tools.empty() && request.tool_choice == ToolChoice::kAuto) {
       // The model may answer in JSON or call a tool.
       try {
         root = g.choice(
-            {{Grammar::ref(root)}, {Grammar::ref(format.add_tool_call(g, tools, reasoning_open))}});
+            {{Grammar::ref(root)}, {Grammar::ref(format.add_tool_call(g, tools, thinking))}});
       } catch (const Error& e) {
         throw ApiError(400, std::string("Invalid tool parameters schema: ") + e.what(),
                        "invalid_request_error", "tools");
@@ -116,9 +116,10 @@ std::shared_ptr<constrain::Matcher> ConstraintFactory::grammar_for(const ChatReq
 
 std::unique_ptr<TokenConstraint> ConstraintFactory::for_chat(const ChatRequest& request,
                                                              const ChatFormat& format,
-                                                             bool reasoning_open) {
+                                                             ChatFormat::Thinking thinking) {
+  const bool reasoning_open = thinking == ChatFormat::Thinking::kOpen;
   std::unique_ptr<TokenConstraint> inner;
-  if (auto matcher = grammar_for(request, format, reasoning_open)) {
+  if (auto matcher = grammar_for(request, format, thinking)) {
     inner = std::make_unique<constrain::GrammarConstraint>(std::move(matcher));
     // Compute the first mask here, on the request's thread: a cold mask walks the whole
     // vocabulary trie, and the engine thread would otherwise stall every batched sequence.

@@ -23,7 +23,7 @@ class ConstraintFactory {
   // nullptr when the request is unconstrained. Throws ApiError(400) naming the schema field
   // that cannot be compiled.
   std::unique_ptr<TokenConstraint> for_chat(const ChatRequest& request, const ChatFormat& format,
-                                            bool reasoning_open);
+                                            ChatFormat::Thinking thinking);
   // The thinking-token budget a request asks for (explicitly or through reasoning_effort), or -1.
   static int64_t thinking_budget(const ChatRequest& request, const ChatFormat& format);
 
@@ -31,7 +31,8 @@ class ConstraintFactory {
 
  private:
   std::shared_ptr<constrain::Matcher> grammar_for(const ChatRequest& request,
-                                                  const ChatFormat& format, bool reasoning_open);
+                                                  const ChatFormat& format,
+                                                  ChatFormat::Thinking thinking);
 
   const Tokenizer& tokenizer_;
   std::once_flag vocab_once_;

@@ -296,3 +296,55 @@ TEST(JsonSchema, RandomSamplingAlwaysValid) {
 
 }  // namespace
 }  // namespace owl::constrain
+
+namespace owl::constrain {
+namespace {
+
+// Integer bounds are enforced exactly: every numeral from -2500 to 2500 (and leading-zero and
+// "-0" forms, which JSON forbids or the bounds exclude) is accepted iff its value is in range.
+TEST(JsonSchema, IntegerBoundsExactly) {
+  struct Case {
+    const char* schema;
+    int64_t lo, hi;
+  };
+  for (const Case& c : {Case{R"({"type": "integer", "minimum": -37, "maximum": 1205})", -37, 1205},
+                        Case{R"({"type": "integer", "minimum": 0})", 0, INT64_MAX},
+                        Case{R"({"type": "integer", "exclusiveMinimum": 9, "exclusiveMaximum": 100})", 10, 99},
+                        Case{R"({"type": "integer", "maximum": -10})", INT64_MIN, -10},
+                        Case{R"({"type": "integer", "minimum": 1.5, "maximum": 19.99})", 2, 19},
+                        Case{R"({"type": "integer", "minimum": 5, "exclusiveMinimum": true, "maximum": 7})", 6, 7},
+                        Case{R"({"type": "number", "minimum": 0, "maximum": 150})", 0, 150}}) {
+    const json schema = json::parse(c.schema);
+    auto m = schema_matcher(schema);
+    for (int64_t v = -2500; v <= 2500; ++v) {
+      MatchState s = m->start();
+      m->advance(s, std::to_string(v));
+      EXPECT_EQ(m->accepting(s), v >= c.lo && v <= c.hi) << c.schema << " " << v;
+    }
+    for (const char* bad : {"007", "-0", "00", "+5", "1e2", ""}) {
+      MatchState s = m->start();
+      m->advance(s, bad);
+      EXPECT_FALSE(m->accepting(s)) << c.schema << " " << bad;
+    }
+  }
+  // Large bounds: 18-digit numerals either side.
+  const json big = json::parse(R"({"type": "integer", "minimum": -123456789012345678, "maximum": 123456789012345678})");
+  for (const char* ok : {"123456789012345678", "-123456789012345678", "99999999999999999", "0"}) {
+    EXPECT_TRUE(accepts(big, ok)) << ok;
+  }
+  for (const char* no : {"123456789012345679", "-123456789012345679", "1234567890123456789"}) {
+    EXPECT_FALSE(accepts(big, no)) << no;
+  }
+}
+
+TEST(JsonSchema, EmptyIntegerRangeIsAnError) {
+  for (const char* schema : {R"({"type": "integer", "minimum": 5, "maximum": 4})",
+                             R"({"type": "integer", "minimum": 1.2, "maximum": 1.8})",
+                             R"({"type": "integer", "minimum": "a"})"}) {
+    Grammar g;
+    EXPECT_THROW(add_json_schema(g, json::parse(schema)), Error) << schema;
+  }
+}
+
+}  // namespace
+}  // namespace owl::constrain

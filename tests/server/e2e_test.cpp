@@ -1,17 +1,17 @@
 // End to end: a real model (stories260K, the one trained model in shared/ with a known greedy
-// output) served by the batching engine through run_serve_command in a child process, driven by
+// output) served by `owl serve` (the batching engine) in a child process, driven by
 // the official OpenAI Node client (tests/server/e2e/*.mjs) and by curl: chat (plain, streamed),
 // completions (greedy output checked against the reference sample), a tools round trip,
 // json_schema output, errors, disconnects, and a 200-request load test.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "e2e_process.h"
 
 namespace owl::testing {
 namespace {
@@ -19,65 +19,13 @@ namespace {
 const std::string kE2eDir = std::string(OWL_SOURCE_DIR) + "/tests/server/e2e";
 const std::string kKey = "e2e-key";
 
-// Runs a shell command; returns its exit status and stdout.
-int run(const std::string& cmd, std::string& out) {
-  out.clear();
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-class ServeProcess {
- public:
-  bool start(const std::vector<std::string>& args) {
-    int out[2];
-    if (::pipe(out) != 0) return false;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], 1);
-      ::close(out[0]);
-      std::vector<char*> argv;
-      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    FILE* f = ::fdopen(out[0], "r");
-    char line[256];
-    while (std::fgets(line, sizeof(line), f) != nullptr) {
-      if (std::sscanf(line, "listening %d", &port_) == 1) break;
-    }
-    stdout_ = f;
-    return port_ > 0;
-  }
-  ~ServeProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-    if (stdout_ != nullptr) std::fclose(stdout_);
-  }
-  int port() const { return port_; }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-  FILE* stdout_ = nullptr;
-};
-
 class E2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     server_ = new ServeProcess();
     const std::string models = std::string(OWL_SHARED_DIR) + "/models/stories260K/";
-    ok_ = server_->start({OWL_TEST_SERVE, models + "stories260K.bin", "--tokenizer", models + "tok512.bin",
-                          "--alias", "stories", "--api-key", kKey, "--parallel", "16", "--ctx", "512", "-t", "2"});
+    ok_ = server_->start({OWL_BIN, "serve", models + "stories260K.bin", "--tokenizer", models + "tok512.bin",
+                          "--alias", "stories", "--api-key", kKey, "--parallel", "16", "--ctx", "512", "-t", "2", "--port", "0"});
   }
   static void TearDownTestSuite() {
     delete server_;

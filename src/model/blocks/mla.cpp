@@ -24,8 +24,8 @@ constexpr float kIndexerNormEps = 1e-6f;
 // kv_b_proj [kv_lora, n_heads*(nope+v)] (rows of head h: nope rows of W_UK, then v of W_UV).
 // The transposed copy is the one weight copied at load (n_heads*nope*kv_lora floats a layer).
 void split_kv_b(const TensorView& kv_b, int32_t n_heads, int32_t nope, int32_t v, int32_t kv_lora,
-                WeightArena& arena, MlaWeights& m) {
-  float* kb = arena.alloc(static_cast<size_t>(n_heads) * kv_lora * nope);
+                WeightBinder& w, MlaWeights& m) {
+  float* kb = w.arena().alloc(static_cast<size_t>(n_heads) * kv_lora * nope);
   std::vector<float> row(static_cast<size_t>(kv_lora));
   for (int32_t h = 0; h < n_heads; ++h) {
     float* dst = kb + static_cast<size_t>(h) * kv_lora * nope;
@@ -40,13 +40,16 @@ void split_kv_b(const TensorView& kv_b, int32_t n_heads, int32_t nope, int32_t v
     k.ne = {nope, kv_lora, 1, 1};
     k.data = reinterpret_cast<const uint8_t*>(dst);
     k.nbytes = sizeof(float) * static_cast<size_t>(kv_lora) * nope;
-    m.wk_b[h] = k;
+    m.wk_b[h] = w.for_matmul(k);
     TensorView u = kv_b;
     u.n_dims = 2;
     u.ne = {kv_lora, v, 1, 1};
     u.data = kv_b.row(static_cast<int64_t>(h) * (nope + v) + nope);
     u.nbytes = kv_b.row_bytes() * static_cast<size_t>(v);
-    m.wv_b[h] = u;
+    // A row range of kv_b: not kv_b's repacked panels, but its own (when repacking is on).
+    u.panels.reset();
+    u.panel_stride = u.panel_offset = u.panel_matrix_bytes = 0;
+    m.wv_b[h] = w.for_matmul(u);
   }
 }
 
@@ -116,7 +119,7 @@ MlaWeights bind_mla(const ModelConfig& c, int32_t i, WeightBinder& w) {
   } else {  // Hugging Face, or a GGUF written before llama.cpp split attn_kv_b
     const TensorView kv_b = w.tensor(g("attn_kv_b.weight"), h("kv_b_proj.weight"),
                                      {kv_lora, static_cast<int64_t>(H) * (nope + v)});
-    if (!w.recording()) split_kv_b(kv_b, H, nope, v, kv_lora, w.arena(), m);
+    if (!w.recording()) split_kv_b(kv_b, H, nope, v, kv_lora, w, m);
   }
   m.wo =
       w.tensor(g("attn_output.weight"), h("o_proj.weight"), {static_cast<int64_t>(H) * v, hidden});

@@ -66,6 +66,14 @@ bool ChatFormat::reasoning_open(std::string_view prompt) const {
   return p.size() >= 7 && p.substr(p.size() - 7) == "<think>";
 }
 
+ChatFormat::Thinking ChatFormat::thinking(std::string_view prompt) const {
+  if (!think_tags) return Thinking::kAllowed;
+  if (reasoning_open(prompt)) return Thinking::kOpen;
+  std::string_view p = prompt;
+  while (!p.empty() && is_space(p.back())) p.remove_suffix(1);
+  return p.size() >= 8 && p.substr(p.size() - 8) == "</think>" ? Thinking::kOff : Thinking::kAllowed;
+}
+
 std::unique_ptr<OutputParser> ChatFormat::make_parser(const ParserOptions& options) const {
   if (family == Family::kHarmony) return make_harmony_parser(options);
   SectionSyntax syntax;
@@ -101,19 +109,20 @@ std::unique_ptr<OutputParser> ChatFormat::make_parser(const ParserOptions& optio
                                            std::move(parser));
 }
 
-uint32_t ChatFormat::add_content_prefix(Grammar& g, bool reasoning_open) const {
+uint32_t ChatFormat::add_content_prefix(Grammar& g, Thinking thinking) const {
   if (family == Family::kHarmony) return add_harmony_final_prefix(g);
   if (!think_tags) return g.sequence({});
   const uint32_t ws = constrain::add_json_ws(g);
-  const uint32_t thinking = g.text_until("</think>");
-  if (reasoning_open) return g.sequence({Grammar::ref(thinking), Grammar::ref(ws)});
+  if (thinking == Thinking::kOff) return ws;
+  const uint32_t text = g.text_until("</think>");
+  if (thinking == Thinking::kOpen) return g.sequence({Grammar::ref(text), Grammar::ref(ws)});
   const uint32_t block =
-      g.sequence({Grammar::ref(ws), Grammar::ref(g.literal("<think>")), Grammar::ref(thinking)});
+      g.sequence({Grammar::ref(ws), Grammar::ref(g.literal("<think>")), Grammar::ref(text)});
   return g.sequence({Grammar::ref(g.optional(Grammar::ref(block))), Grammar::ref(ws)});
 }
 
 uint32_t ChatFormat::add_tool_call(Grammar& g, const std::vector<ToolSpec>& tools,
-                                   bool reasoning_open) const {
+                                   Thinking thinking) const {
   uint32_t call;
   switch (family) {
     case Family::kHarmony:
@@ -140,7 +149,7 @@ uint32_t ChatFormat::add_tool_call(Grammar& g, const std::vector<ToolSpec>& tool
       call = add_hermes_tool_call(g, tools);
       break;
   }
-  return g.sequence({Grammar::ref(add_content_prefix(g, reasoning_open)), Grammar::ref(call)});
+  return g.sequence({Grammar::ref(add_content_prefix(g, thinking)), Grammar::ref(call)});
 }
 
 }  // namespace owl::server

@@ -69,6 +69,9 @@ TEST(ChatFormat, ReasoningOpenFromPromptTail) {
   EXPECT_TRUE(f.reasoning_open("<|im_start|>assistant\n<think>\n"));
   EXPECT_FALSE(f.reasoning_open("<|im_start|>assistant\n<think>\n\n</think>\n\n"));
   EXPECT_FALSE(f.reasoning_open("<|im_start|>assistant\n"));
+  EXPECT_EQ(f.thinking("<|im_start|>assistant\n<think>\n"), ChatFormat::Thinking::kOpen);
+  EXPECT_EQ(f.thinking("<|im_start|>assistant\n<think>\n\n</think>\n\n"), ChatFormat::Thinking::kOff);
+  EXPECT_EQ(f.thinking("<|im_start|>assistant\n"), ChatFormat::Thinking::kAllowed);
 }
 
 const json kTools = json::parse(R"([
@@ -109,7 +112,8 @@ TEST(ChatFormat, ForcedToolCallsParseBackValid) {
     f.think_tags = c.think;
     f.deepseek_v3_style = c.v3_style;
     constrain::Grammar g;
-    g.set_root(f.add_tool_call(g, tools, c.reasoning_open));
+    g.set_root(f.add_tool_call(
+        g, tools, c.reasoning_open ? ChatFormat::Thinking::kOpen : ChatFormat::Thinking::kAllowed));
     auto matcher = std::make_shared<constrain::Matcher>(g, vocab);
     options.reasoning_open = c.reasoning_open;
     for (int i = 0; i < 25; ++i) {
