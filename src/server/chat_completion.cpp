@@ -159,7 +159,8 @@ void OpenAIServer::chat_completions(const http::Request& request, http::Responde
       out.write(chunk(e.choice, Json::object(), std::move(lp), c.finish));
     }
   };
-  if (!run_choices(engine_, std::move(requests), channel, out, on_event)) return;  // client gone
+  if (!run_choices(engine_, std::move(requests), channel, out, on_event,
+                   std::chrono::seconds(config_.request_timeout_s))) return;  // client gone
 
   int64_t completion = 0;
   for (const ChatChoice& c : choices) completion += c.tokens;

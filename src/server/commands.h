@@ -25,6 +25,7 @@ struct ServeOptions {
   int threads = 0;      // engine threads (engine setting, reported here)
   std::string alias;    // model name in the API
   int max_queued = 64;
+  int timeout_s = 600;  // per generation request, seconds (0: no limit)
   size_t max_body_bytes = 16u << 20;
   ChatRenderer renderer;  // default: owl's Jinja2 interpreter
   // For embedding and tests: stop when this becomes true; learn the bound port.

@@ -2,6 +2,7 @@
 // watching the client, the in-flight slot guard, and JSON replies.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,10 +18,12 @@ namespace owl::server {
 
 // Submits every request and feeds channel events to `on_event` (on this thread) until all
 // choices finished. When the client disconnects (or a write to it fails), cancels them all and
-// returns false. Throws ApiError(503) when the engine queue is full.
+// returns false. Throws ApiError(503) when the engine queue is full. After `timeout` (0: never)
+// the choices still running are cancelled and finish as "length" (the answer was cut short).
 bool run_choices(Engine& engine, std::vector<GenerationRequest> requests,
                  const std::shared_ptr<GenerationChannel>& channel, http::Responder& out,
-                 const std::function<void(const ChoiceEvent&)>& on_event);
+                 const std::function<void(const ChoiceEvent&)>& on_event,
+                 std::chrono::seconds timeout = std::chrono::seconds(0));
 
 // "stop" / "length" for a finished choice (tool calls are decided by the caller).
 std::string finish_reason(const ChoiceEvent& finished);

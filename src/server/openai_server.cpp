@@ -31,12 +31,18 @@ void send_json(http::Responder& out, int status, const Json& body) {
 
 std::string finish_reason(const ChoiceEvent& e) {
   if (e.stopped_by_string) return "stop";
-  return e.info.reason == FinishReason::kLength ? "length" : "stop";
+  // A cancelled choice that still reports (the request's time limit ran out) was cut short.
+  return e.info.reason == FinishReason::kLength || e.info.reason == FinishReason::kCancelled
+             ? "length"
+             : "stop";
 }
 
 bool run_choices(Engine& engine, std::vector<GenerationRequest> requests,
                  const std::shared_ptr<GenerationChannel>& channel, http::Responder& out,
-                 const std::function<void(const ChoiceEvent&)>& on_event) {
+                 const std::function<void(const ChoiceEvent&)>& on_event,
+                 std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool timed_out = false;
   std::vector<uint64_t> ids;
   for (GenerationRequest& r : requests) {
     const uint64_t id = engine.submit(std::move(r));
@@ -53,6 +59,11 @@ bool run_choices(Engine& engine, std::vector<GenerationRequest> requests,
     for (const ChoiceEvent& e : channel->wait(std::chrono::milliseconds(50))) {
       on_event(e);
       if (e.finished) --pending;
+    }
+    if (pending > 0 && !timed_out && timeout.count() > 0 && std::chrono::steady_clock::now() > deadline) {
+      timed_out = true;
+      OWL_LOG_WARN("serve: a request ran past its {} s limit; its choices are cut short", timeout.count());
+      for (uint64_t id : ids) engine.cancel(id);
     }
     if (pending > 0 && out.client_gone()) {
       channel->cancel();

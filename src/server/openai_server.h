@@ -24,6 +24,7 @@ struct ServerConfig {
   std::string model_alias;  // the model's name in the API (default: Engine::model_name())
   int parallel = 8;         // sequences the engine batches (sizes the limits below)
   int max_queued = 64;      // generation requests allowed to wait beyond `parallel` (then 429)
+  int request_timeout_s = 600;  // a generation running longer is cut short (0: no limit)
   ChatRenderer renderer;    // the chat-template renderer; without it, ChatML is used
 };
 

@@ -29,6 +29,9 @@ void add_serve_flags(CLI::App& app, ServeOptions& o) {
   app.add_option("-t,--threads", o.threads, "Compute threads (0: all cores)")
       ->capture_default_str();
   app.add_option("--alias", o.alias, "Model name reported by the API");
+  app.add_option("--timeout", o.timeout_s,
+                 "Seconds a generation may run before it is cut short (0: no limit)")
+      ->capture_default_str();
 }
 
 int run_serve_command(Engine& engine, const ServeOptions& options) {
@@ -44,6 +47,7 @@ int run_serve_command(Engine& engine, const ServeOptions& options) {
   }
   config.model_alias = options.alias;
   config.parallel = options.parallel;
+  config.request_timeout_s = options.timeout_s;
   config.max_queued = options.max_queued;
   config.renderer = options.renderer;
   OpenAIServer server(engine, std::move(config));

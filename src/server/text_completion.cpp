@@ -135,7 +135,8 @@ void OpenAIServer::completions(const http::Request& request, http::Responder& ou
     if (r.gen.include_usage) chunk["usage"] = nullptr;
     out.write(sse(chunk));
   };
-  if (!run_choices(engine_, std::move(requests), channel, out, on_event)) return;
+  if (!run_choices(engine_, std::move(requests), channel, out, on_event,
+                   std::chrono::seconds(config_.request_timeout_s))) return;
 
   int64_t completion = 0;
   int64_t cached = 0;

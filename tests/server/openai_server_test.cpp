@@ -292,6 +292,24 @@ TEST_F(SlowEngineTest, TooManyInFlightIs429) {
   EXPECT_EQ(ok.load() + limited.load(), 8);
 }
 
+// A generation that runs past the server's per-request limit is cut short: the engine is asked to
+// cancel it and the answer ends with what was written so far, finish_reason "length".
+TEST_F(SlowEngineTest, RequestTimeoutCutsTheAnswerShort) {
+  server::ServerConfig c;
+  c.request_timeout_s = 1;
+  start([](const std::string&) { return std::string(500, 'x'); }, "", c);  // 10 s of tokens
+  const auto t0 = std::chrono::steady_clock::now();
+  const Reply r = post("/v1/chat/completions", chat("x"));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_LT(seconds, 5.0);
+  EXPECT_EQ(r.json["choices"][0]["finish_reason"], "length");
+  const std::string content = r.json["choices"][0]["message"]["content"];
+  EXPECT_GT(content.size(), 5u);
+  EXPECT_LT(content.size(), 500u);
+  EXPECT_EQ(engine_->cancelled.size(), 1u);
+}
+
 TEST_F(SlowEngineTest, DisconnectMidStreamCancels) {
   start([](const std::string&) { return std::string(500, 'x'); });
   {
