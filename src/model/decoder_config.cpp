@@ -79,6 +79,9 @@ ModelConfig read_decoder_config(const ConfigReader& r) {
   }
   c.head_dim = r.get_int("head_dim", ".attention.key_length", c.hidden_size / c.n_heads);
   c.value_dim = r.get_int("", ".attention.value_length", c.head_dim);
+  // llama.cpp sizes V from value_length (default hidden/heads, not key_length): a written GGUF
+  // states it whenever it states key_length, as llama.cpp's converter does.
+  r.record(".attention.value_length", gguf::Value::u32(static_cast<uint32_t>(c.value_dim)));
   c.ffn_size = r.get_int("intermediate_size", ".feed_forward_length", 0);
   c.vocab_size = r.get_int("vocab_size", ".vocab_size", 0);
   c.context_length = r.get_int("max_position_embeddings", ".context_length", 4096);

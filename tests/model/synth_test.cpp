@@ -70,5 +70,21 @@ TEST(Synth, DeterministicPerSeed) {
   for (const char* f : {"owl_synth_a.gguf", "owl_synth_b.gguf", "owl_synth_c.gguf"}) fs::remove(temp_path(f));
 }
 
+// llama.cpp sizes attention from key_length and value_length separately (value_length defaults
+// to hidden/heads, 64 for Qwen3-0.6B, not its head_dim 128): a file must state both.
+TEST(Synth, StatesKeyAndValueLengthsAsLlamaCppNeeds) {
+  SynthOptions o;
+  o.config_path = shared_dir() + "/configs/Qwen3-0.6B/config.json";
+  o.n_layers = 1;
+  o.type = "q8_0";
+  o.out_path = temp_path("owl_synth_kv.gguf");
+  synthesize_model(o);
+  const auto f = gguf::File::open(o.out_path);
+  EXPECT_EQ(f->get_int("qwen3.attention.key_length").value_or(0), 128);
+  EXPECT_EQ(f->get_int("qwen3.attention.value_length").value_or(0), 128);
+  EXPECT_EQ(f->get_int("qwen3.attention.head_count_kv").value_or(0), 8);
+  fs::remove(o.out_path);
+}
+
 }  // namespace
 }  // namespace owl::test
