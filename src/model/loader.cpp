@@ -61,6 +61,18 @@ size_t bound_bytes(const WeightSource& src, const WeightBinder& binder) {
   return total;
 }
 
+// Bytes of the routed experts (GGUF "*_exps.*" stacks, Hugging Face "*.experts.*" tensors; not
+// shared experts): a token reads only the chosen n_experts_used of them.
+size_t routed_expert_bytes(const WeightSource& src, const WeightBinder& binder) {
+  size_t total = 0;
+  const std::vector<std::string> unused = binder.unused();
+  for (const auto& [name, t] : src.tensors()) {
+    const bool routed = name.find("_exps.") != std::string::npos || name.find(".experts.") != std::string::npos;
+    if (routed && std::find(unused.begin(), unused.end(), name) == unused.end()) total += t.nbytes;
+  }
+  return total;
+}
+
 // The embedding table is read one row per token unless it doubles as the output head.
 size_t embedding_only_bytes(const WeightSource& src, const char* embd, const ModelConfig& c) {
   const TensorView* t = src.find(embd);
@@ -94,6 +106,7 @@ std::unique_ptr<Model> load_gguf(const std::string& path, const LoadOptions& opt
   const size_t embd_bytes = embedding_only_bytes(*source, "token_embd.weight", config);
   std::unique_ptr<Model> model = arch->build(std::move(config), binder);
   model->set_weight_bytes(bound_bytes(*source, binder));
+  model->set_routed_expert_bytes(routed_expert_bytes(*source, binder));
   model->set_embedding_bytes(embd_bytes);
   model->set_chat_template(file->get_string("tokenizer.chat_template").value_or(""));
   model->set_source(source);
@@ -168,6 +181,7 @@ std::unique_ptr<Model> load_hf(const std::string& dir, const LoadOptions& option
   const size_t embd_bytes = embedding_only_bytes(*source, "model.embed_tokens.weight", c);
   std::unique_ptr<Model> model = arch->build(std::move(c), binder);
   model->set_weight_bytes(bound_bytes(*source, binder));
+  model->set_routed_expert_bytes(routed_expert_bytes(*source, binder));
   model->set_embedding_bytes(embd_bytes);
   model->set_chat_template(hf_chat_template(*folder));
   model->set_source(source);
@@ -221,6 +235,7 @@ std::unique_ptr<Model> load_llama2c(const std::string& path, const LoadOptions& 
   const size_t embd_bytes = embedding_only_bytes(*source, "token_embd.weight", c);
   std::unique_ptr<Model> model = find_architecture_gguf("llama")->build(std::move(c), binder);
   model->set_weight_bytes(bound_bytes(*source, binder));
+  model->set_routed_expert_bytes(routed_expert_bytes(*source, binder));
   model->set_embedding_bytes(embd_bytes);
   model->set_source(source);
   finish_model(*model, binder, Tokenizer::from_llama2c(tok_path, lc.vocab_size), path);

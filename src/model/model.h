@@ -30,8 +30,14 @@ class Model {
   size_t weight_bytes() const { return weight_bytes_; }
   // Bytes of weights read to generate one token: every matrix used per token (for mixtures of
   // experts, the selected experts' share), not the embedding table beyond one row.
-  virtual size_t weight_bytes_per_token() const { return weight_bytes_ - embedding_bytes_; }
+  size_t weight_bytes_per_token() const {
+    const size_t dense = weight_bytes_ - embedding_bytes_ - routed_expert_bytes_;
+    if (routed_expert_bytes_ == 0 || config_.n_experts <= 0) return dense + routed_expert_bytes_;
+    return dense + static_cast<size_t>(static_cast<double>(routed_expert_bytes_) * config_.n_experts_used /
+                                       config_.n_experts);
+  }
   void set_embedding_bytes(size_t b) { embedding_bytes_ = b; }
+  void set_routed_expert_bytes(size_t b) { routed_expert_bytes_ = b; }
   // The tensors the model was loaded from (for `owl info`).
   const WeightSource* source() const { return source_.get(); }
 
@@ -60,6 +66,7 @@ class Model {
   std::shared_ptr<WeightSource> source_;
   size_t weight_bytes_ = 0;
   size_t embedding_bytes_ = 0;  // the token table when it is not also the output head
+  size_t routed_expert_bytes_ = 0;  // stacked or per-expert routed FFN weights
 };
 
 }  // namespace owl

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "formats/gguf.h"
 #include "golden_util.h"
 #include "model/loader.h"
 
@@ -89,6 +90,37 @@ TEST(MoeQuantGolden, MatchesReferenceWithinActivationRounding) {
   }
   std::printf("[golden] qwen3moe quantized: %zu of %zu rows within 1e-3\n", close, rows);
   EXPECT_GE(close * 100, rows * 85);
+}
+
+}  // namespace
+}  // namespace owl::test
+
+namespace owl::test {
+namespace {
+
+// owl bench's bytes per generated token follow active parameters: of each routed-expert stack
+// only n_experts_used / n_experts is read; everything else (but the embedding table when it is
+// not the output head) is read whole.
+TEST(MoeBytesPerToken, CountsOnlyTheChosenExperts) {
+  for (const char* arch : {"qwen3moe", "deepseek2"}) {
+    const std::string path = shared_dir() + "/golden/" + arch + "/model.gguf";
+    auto model = load_model(path);
+    const ModelConfig& c = model->config();
+    ASSERT_GT(c.n_experts, c.n_experts_used) << arch;
+    const auto file = gguf::File::open(path);
+    double want = 0;
+    for (const TensorView& t : file->tensors()) {
+      if (t.name.find("_exps.") != std::string::npos) {
+        want += static_cast<double>(t.nbytes) * c.n_experts_used / c.n_experts;
+      } else if (t.name == "token_embd.weight" && file->tensor("output.weight") != nullptr) {
+        want += static_cast<double>(t.row_bytes());
+      } else {
+        want += static_cast<double>(t.nbytes);
+      }
+    }
+    EXPECT_NEAR(static_cast<double>(model->weight_bytes_per_token()), want, 2.0) << arch;
+    EXPECT_LT(model->weight_bytes_per_token(), model->weight_bytes()) << arch;
+  }
 }
 
 }  // namespace
