@@ -36,8 +36,11 @@ def run_peer(cmd, model, p, n, t):
     argv = shlex.split(cmd) + ["-m", model, "-p", str(p), "-n", str(n), "-t", str(t), "-r", "1",
                                "-fa", "1", "-o", "json"]
     out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+    # Some builds print warnings on stdout between the JSON lines (ik_llama.cpp's ggml_calloc
+    # notice); keep only the lines of the JSON document.
+    doc = "\n".join(line for line in out.splitlines() if not line.strip() or line.strip()[0] in '[]{}"')
     res = {}
-    for row in json.loads(out):
+    for row in json.loads(doc):
         key = "pp" if row.get("n_prompt", 0) > 0 and row.get("n_gen", 0) == 0 else "tg"
         res[key] = row["avg_ts"]
     return res

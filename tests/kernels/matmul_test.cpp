@@ -40,12 +40,13 @@ using Param = std::tuple<Isa, DType>;
 
 class MatmulTest : public ::testing::TestWithParam<Param> {};
 
-// Awkward shapes: 1 row, odd row counts, rows of one block, 1..17 tokens.
+// Awkward shapes: 1 row, odd row counts, rows of one block, 1..17 tokens, long odd rows.
 struct Shape {
   int64_t rows, blocks, tokens;
 };
 const Shape kShapes[] = {{1, 1, 1},  {3, 2, 2},  {17, 1, 5}, {33, 3, 17},
-                         {16, 4, 8}, {64, 2, 3}, {5, 1, 40}};
+                         {16, 4, 8}, {64, 2, 3}, {5, 1, 40},
+                         {7, 50, 3}, {18, 37, 1}};  // long rows: chunked float activations + tails
 
 TEST_P(MatmulTest, MatchesFloat64OfRoundedInputs) {
   const auto [isa, type] = GetParam();

@@ -31,21 +31,45 @@ struct LoadF16 {
   }
 };
 
-// Activations of a token block: element i (F32/F16) or pair i (BF16) of slot t at (i * 12 + t) * 4.
+// Activations of a token block in chunks of 16 items (an item: an f32 element, or a pair of
+// bf16): item i of slot t at ((i / 16 * 12 + t) * 16 + i % 16) * 4. Each slot's chunk is one
+// cache line, so a tile of few tokens (generation) reads only its own tokens' lines.
 constexpr int kSlots = kTokBlock;
+constexpr int kChunk = 16;
+inline int64_t item_offset(int64_t i, int slot) { return (i / kChunk * kSlots + slot) * kChunk + i % kChunk; }
 
+// With few tokens one FMA chain per token would wait on the FMA latency every step (generation
+// is the T = 1 case): U independent chains per token, summed at the end, keep the loads going.
 template <class L, int T>
 __attribute__((noinline)) void tile_fma(const uint8_t* panel, int64_t k, const uint8_t* block,
                                         int slot0, float* y, int64_t ldy, int nrows) {
-  const float* x = reinterpret_cast<const float*>(block) + slot0;
-  __m512 acc[T];
-  for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
-  for (int64_t i = 0; i < k; ++i, x += kSlots) {
+  constexpr int U = T >= 4 ? 1 : 4 / T;
+  const float* xb = reinterpret_cast<const float*>(block);
+  __m512 acc[U][T];
+  for (int u = 0; u < U; ++u)
+    for (int t = 0; t < T; ++t) acc[u][t] = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + kChunk <= k; i += kChunk) {
+    const float* x = xb + item_offset(i, slot0);
+    for (int j = 0; j < kChunk; j += U) {
+#pragma GCC unroll 4
+      for (int u = 0; u < U; ++u) {
+        const __m512 w = L::at(panel, i + j + u);
+        for (int t = 0; t < T; ++t) acc[u][t] = _mm512_fmadd_ps(w, _mm512_set1_ps(x[t * kChunk + j + u]), acc[u][t]);
+      }
+    }
+  }
+  for (; i < k; ++i) {
+    const float* x = xb + item_offset(i, slot0);
     const __m512 w = L::at(panel, i);
-    for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(w, _mm512_set1_ps(x[t]), acc[t]);
+    for (int t = 0; t < T; ++t) acc[0][t] = _mm512_fmadd_ps(w, _mm512_set1_ps(x[t * kChunk]), acc[0][t]);
   }
   const __mmask16 mask = nrows >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << nrows) - 1);
-  for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + t * ldy, mask, acc[t]);
+  for (int t = 0; t < T; ++t) {
+    __m512 sum = acc[0][t];
+    for (int u = 1; u < U; ++u) sum = _mm512_add_ps(sum, acc[u][t]);
+    _mm512_mask_storeu_ps(y + t * ldy, mask, sum);
+  }
 }
 
 // acc += w . (the bf16 pair at p broadcast to every lane).
@@ -57,16 +81,34 @@ inline __m512 dpbf16_bcast(__m512 acc, __m512bh w, const uint8_t* p) {
 template <int T>
 __attribute__((noinline)) void tile_bf16(const uint8_t* panel, int64_t k, const uint8_t* block,
                                          int slot0, float* y, int64_t ldy, int nrows) {
-  const uint8_t* x = block + 4 * slot0;
-  __m512 acc[T];
-  for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
-  for (int64_t p = 0; p < k / 2; ++p, x += 4 * kSlots) {
-    const __m512bh w = (__m512bh)_mm512_loadu_si512(panel + p * 64);
+  constexpr int U = T >= 4 ? 1 : 4 / T;  // independent chains, as in tile_fma
+  __m512 acc[U][T];
+  for (int u = 0; u < U; ++u)
+    for (int t = 0; t < T; ++t) acc[u][t] = _mm512_setzero_ps();
+  const int64_t pairs = k / 2;
+  int64_t p = 0;
+  for (; p + kChunk <= pairs; p += kChunk) {
+    const uint8_t* x = block + 4 * item_offset(p, slot0);
+    for (int j = 0; j < kChunk; j += U) {
+#pragma GCC unroll 4
+      for (int u = 0; u < U; ++u) {
+        const __m512bh w = (__m512bh)_mm512_loadu_si512(panel + (p + j + u) * 64);
 #pragma GCC unroll 12
-    for (int t = 0; t < T; ++t) acc[t] = dpbf16_bcast(acc[t], w, x + 4 * t);
+        for (int t = 0; t < T; ++t) acc[u][t] = dpbf16_bcast(acc[u][t], w, x + 4 * (t * kChunk + j + u));
+      }
+    }
+  }
+  for (; p < pairs; ++p) {
+    const uint8_t* x = block + 4 * item_offset(p, slot0);
+    const __m512bh w = (__m512bh)_mm512_loadu_si512(panel + p * 64);
+    for (int t = 0; t < T; ++t) acc[0][t] = dpbf16_bcast(acc[0][t], w, x + 4 * t * kChunk);
   }
   const __mmask16 mask = nrows >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << nrows) - 1);
-  for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + t * ldy, mask, acc[t]);
+  for (int t = 0; t < T; ++t) {
+    __m512 sum = acc[0][t];
+    for (int u = 1; u < U; ++u) sum = _mm512_add_ps(sum, acc[u][t]);
+    _mm512_mask_storeu_ps(y + t * ldy, mask, sum);
+  }
 }
 
 using TileFn = void (*)(const uint8_t*, int64_t, const uint8_t*, int, float*, int64_t, int);
@@ -121,13 +163,20 @@ void run_bf16(const PanelArgs& a, int64_t p0, int64_t p1) {
   run_tiles({tile_bf16<12>, tile_bf16<8>, tile_bf16<4>, tile_bf16<2>, tile_bf16<1>}, a, p0, p1);
 }
 
-size_t bytes_f32(int64_t k) { return static_cast<size_t>(k) * kSlots * 4; }
-size_t bytes_bf16(int64_t k) { return static_cast<size_t>(k / 2) * kSlots * 4; }
+size_t chunked_bytes(int64_t items) {
+  return static_cast<size_t>((items + kChunk - 1) / kChunk) * kChunk * kSlots * 4;
+}
+size_t bytes_f32(int64_t k) { return chunked_bytes(k); }
+size_t bytes_bf16(int64_t k) { return chunked_bytes(k / 2); }
 
 // Scatters a contiguous row of 4-byte items into slot `slot` of a token block.
 void scatter4(const void* row, int64_t items, uint8_t* block, int slot) {
   const auto* src = static_cast<const uint8_t*>(row);
-  for (int64_t i = 0; i < items; ++i) std::memcpy(block + (i * kSlots + slot) * 4, src + 4 * i, 4);
+  int64_t i = 0;
+  for (; i + kChunk <= items; i += kChunk) {
+    std::memcpy(block + 4 * item_offset(i, slot), src + 4 * i, 4 * kChunk);
+  }
+  for (; i < items; ++i) std::memcpy(block + 4 * item_offset(i, slot), src + 4 * i, 4);
 }
 
 void convert_f32(const float* x, uint8_t* block, int slot, int64_t k) {
