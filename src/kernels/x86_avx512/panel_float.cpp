@@ -21,14 +21,18 @@ namespace {
 
 // Weight row vector i of a panel (16 values, f32).
 struct LoadF32 {
+  static constexpr int kChunkBytes = 16 * 64;  // bytes of 16 row vectors
   static __m512 at(const uint8_t* panel, int64_t i) {
     return _mm512_loadu_ps(reinterpret_cast<const float*>(panel) + i * 16);
   }
+  static const uint8_t& ahead(const uint8_t* panel, int64_t i) { return panel[i * 64]; }
 };
 struct LoadF16 {
+  static constexpr int kChunkBytes = 16 * 32;
   static __m512 at(const uint8_t* panel, int64_t i) {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(panel + i * 32)));
   }
+  static const uint8_t& ahead(const uint8_t* panel, int64_t i) { return panel[i * 32]; }
 };
 
 // Activations of a token block in chunks of 16 items (an item: an f32 element, or a pair of
@@ -51,6 +55,10 @@ __attribute__((noinline)) void tile_fma(const uint8_t* panel, int64_t k, const u
   int64_t i = 0;
   for (; i + kChunk <= k; i += kChunk) {
     const float* x = xb + item_offset(i, slot0);
+    if constexpr (T < 4) {  // generation: ask for the panel bytes a few chunks ahead
+      const uint8_t* ahead = reinterpret_cast<const uint8_t*>(&L::ahead(panel, i + 4 * kChunk));
+      for (int l = 0; l < L::kChunkBytes; l += 64) _mm_prefetch(reinterpret_cast<const char*>(ahead + l), _MM_HINT_T0);
+    }
     for (int j = 0; j < kChunk; j += U) {
 #pragma GCC unroll 4
       for (int u = 0; u < U; ++u) {

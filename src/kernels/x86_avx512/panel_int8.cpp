@@ -36,6 +36,11 @@ inline float load_f32(const uint8_t* p) {
   return v;
 }
 
+// Generation prefetches about 4 KiB ahead in the panel stream (the hardware prefetchers alone
+// leave the bus idle between a panel's blocks).
+template <class U>
+constexpr int kAheadBlocks = (4096 + U::kPb - 1) / U::kPb;
+
 // y[t * ldy + r] for the 16 rows of one panel and T tokens, slots slot0.. of a token block.
 // All per-token data sits at constant offsets from two pointers per group (act_avx512.h).
 template <class U, int T>
@@ -49,6 +54,10 @@ __attribute__((noinline)) void tile(const uint8_t* panel, int64_t npb, const uin
   for (int t = 0; t < T; ++t) accf[t] = _mm512_setzero_ps();
   for (int64_t b = 0; b < npb; ++b) {
     const uint8_t* pb = panel + b * U::kPb;
+    if constexpr (T < 4) {  // generation: ask for the panel bytes a few blocks ahead
+      const uint8_t* ahead = pb + kAheadBlocks<U> * U::kPb;
+      for (int l = 0; l < U::kPb; l += 64) _mm_prefetch(reinterpret_cast<const char*>(ahead + l), _MM_HINT_T0);
+    }
     // The groups of a block are unrolled at compile time so the decoders' shifts and nibble
     // choices (which depend on the group index) become immediates.
     auto group = [&](auto gc) {
