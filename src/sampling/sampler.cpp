@@ -61,7 +61,9 @@ SampledToken Sampler::sample(float* logits, int32_t n_vocab, const std::vector<i
   if (p.temperature <= 0.0f) {
     out.id = argmax;
   } else {
-    // Candidates sorted by logit, cut by top-k, then top-p, then min-p.
+    // Candidates in order of logit, cut by top-k, then top-p, then min-p, then drawn in that
+    // order. Only the prefix the cuts and the draw look at is sorted, grown in chunks
+    // (nth_element then sort), so a 150k vocabulary costs O(V) a token, not O(V log V).
     candidates_.clear();
     for (int32_t i = 0; i < n_vocab; ++i) {
       if (logits[i] != -INFINITY) candidates_.emplace_back(logits[i], i);
@@ -69,47 +71,68 @@ SampledToken Sampler::sample(float* logits, int32_t n_vocab, const std::vector<i
     auto by_logit = [](const auto& a, const auto& b) {
       return a.first > b.first || (a.first == b.first && a.second < b.second);
     };
+    size_t sorted = 0;  // candidates_[0, sorted) are the best, in order; the rest are all worse
+    auto ensure_sorted = [&](size_t m) {
+      m = std::min(m, candidates_.size());
+      if (m <= sorted) return;
+      const auto first = candidates_.begin() + static_cast<std::ptrdiff_t>(sorted);
+      const auto mid = candidates_.begin() + static_cast<std::ptrdiff_t>(m);
+      if (mid != candidates_.end()) std::nth_element(first, mid - 1, candidates_.end(), by_logit);
+      std::sort(first, mid, by_logit);
+      sorted = m;
+    };
+    auto grow = [&](size_t need) { ensure_sorted(std::max<size_t>({need, 2 * sorted, 64})); };
     size_t keep = candidates_.size();
-    if (p.top_k > 0 && static_cast<size_t>(p.top_k) < keep) keep = static_cast<size_t>(p.top_k);
-    std::partial_sort(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(keep),
-                      candidates_.end(), by_logit);
-    candidates_.resize(keep);
+    if (p.top_k > 0 && static_cast<size_t>(p.top_k) < keep) {
+      keep = static_cast<size_t>(p.top_k);
+      ensure_sorted(keep);
+    }
+    ensure_sorted(1);
+    const float best = candidates_[0].first;
     if (p.top_p < 1.0f) {
       double z = 0.0;
-      for (const auto& c : candidates_) z += std::exp(static_cast<double>(c.first - candidates_[0].first));
+      for (size_t i = 0; i < keep; ++i) z += std::exp(static_cast<double>(candidates_[i].first - best));
       double cum = 0.0;
       size_t n = 0;
-      for (; n < candidates_.size(); ++n) {
-        cum += std::exp(static_cast<double>(candidates_[n].first - candidates_[0].first)) / z;
+      for (; n < keep; ++n) {
+        if (n >= sorted) grow(n + 1);
+        cum += std::exp(static_cast<double>(candidates_[n].first - best)) / z;
         if (cum >= p.top_p) {
           ++n;
           break;
         }
       }
-      candidates_.resize(std::max<size_t>(1, std::min(n, candidates_.size())));
+      keep = std::max<size_t>(1, std::min(n, keep));
     }
     if (p.min_p > 0.0f) {
-      const float threshold = candidates_[0].first + std::log(p.min_p);
+      const float threshold = best + std::log(p.min_p);
       size_t n = 1;
-      while (n < candidates_.size() && candidates_[n].first >= threshold) ++n;
-      candidates_.resize(n);
+      for (; n < keep; ++n) {
+        if (n >= sorted) grow(n + 1);
+        if (candidates_[n].first < threshold) break;
+      }
+      keep = n;
     }
-    std::vector<double> weights(candidates_.size());
-    for (size_t i = 0; i < candidates_.size(); ++i) {
-      weights[i] = std::exp(static_cast<double>(candidates_[i].first - candidates_[0].first) / p.temperature);
-    }
+    auto weight = [&](size_t i) {
+      return std::exp(static_cast<double>(candidates_[i].first - best) / p.temperature);
+    };
     double total = 0.0;
-    for (double w : weights) total += w;
+    for (size_t i = 0; i < keep; ++i) total += weight(i);
     // A uniform draw in [0, total) from 53 random bits: reproducible for a seed on every platform.
     const double u = static_cast<double>(rng_() >> 11) * (1.0 / 9007199254740992.0) * total;
     double acc = 0.0;
-    out.id = candidates_.back().second;
-    for (size_t i = 0; i < candidates_.size(); ++i) {
-      acc += weights[i];
+    out.id = -1;
+    for (size_t i = 0; i < keep; ++i) {
+      if (i >= sorted) grow(i + 1);
+      acc += weight(i);
       if (u < acc) {
         out.id = candidates_[i].second;
         break;
       }
+    }
+    if (out.id < 0) {  // rounding left u at the very end: the last kept candidate
+      ensure_sorted(keep);
+      out.id = candidates_[keep - 1].second;
     }
   }
   out.logprob = logits[out.id] - log_z;

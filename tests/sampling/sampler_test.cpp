@@ -6,6 +6,8 @@
 
 #include <cmath>
 #include <map>
+#include <algorithm>
+#include <random>
 #include <set>
 
 #include "base/error.h"
@@ -167,6 +169,76 @@ TEST(Sampler, TopLogprobsAreSortedAndNormalised) {
   EXPECT_EQ(t.top[1].first, 2);
   EXPECT_FLOAT_EQ(t.top[0].second, t.logprob);
   EXPECT_LT(t.top[1].second, t.top[0].second);
+}
+
+}  // namespace
+}  // namespace owl
+
+namespace owl {
+namespace {
+
+// The sampler sorts only the prefix its cuts and its draw reach. It must draw exactly what the
+// plain definition draws: sort the whole vocabulary by logit (ties by id), cut top-k, top-p
+// (probabilities at temperature 1), min-p, then walk the temperature weights in that order with
+// the same 53-bit uniform from the same mt19937_64 stream.
+int32_t reference_draw(const SamplingParams& p, const std::vector<float>& logits, std::mt19937_64& rng) {
+  std::vector<std::pair<float, int32_t>> c;
+  for (int32_t i = 0; i < static_cast<int32_t>(logits.size()); ++i) c.emplace_back(logits[i], i);
+  std::sort(c.begin(), c.end(), [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  });
+  size_t keep = c.size();
+  if (p.top_k > 0) keep = std::min(keep, static_cast<size_t>(p.top_k));
+  if (p.top_p < 1.0f) {
+    double z = 0, cum = 0;
+    for (size_t i = 0; i < keep; ++i) z += std::exp(static_cast<double>(c[i].first - c[0].first));
+    size_t n = 0;
+    while (n < keep) {
+      cum += std::exp(static_cast<double>(c[n].first - c[0].first)) / z;
+      ++n;
+      if (cum >= p.top_p) break;
+    }
+    keep = std::max<size_t>(1, n);
+  }
+  if (p.min_p > 0.0f) {
+    size_t n = 1;
+    while (n < keep && c[n].first >= c[0].first + std::log(p.min_p)) ++n;
+    keep = n;
+  }
+  double total = 0;
+  for (size_t i = 0; i < keep; ++i) total += std::exp(static_cast<double>(c[i].first - c[0].first) / p.temperature);
+  const double u = static_cast<double>(rng() >> 11) * (1.0 / 9007199254740992.0) * total;
+  double acc = 0;
+  for (size_t i = 0; i < keep; ++i) {
+    acc += std::exp(static_cast<double>(c[i].first - c[0].first) / p.temperature);
+    if (u < acc) return c[i].second;
+  }
+  return c[keep - 1].second;
+}
+
+TEST(Sampler, LargeVocabularyDrawsEqualTheFullSortDefinition) {
+  std::mt19937_64 gen(5);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  std::vector<float> logits(50000);
+  for (float& v : logits) v = std::round(normal(gen) * 8.0f) / 8.0f;  // many ties
+  struct Cut {
+    int top_k;
+    float top_p, min_p, temp;
+  };
+  for (const Cut& cut : {Cut{0, 1.0f, 0.0f, 1.0f}, Cut{0, 0.95f, 0.0f, 0.6f}, Cut{40, 0.9f, 0.05f, 0.8f},
+                         Cut{0, 1.0f, 0.01f, 1.3f}, Cut{0, 0.5f, 0.0f, 1.0f}}) {
+    SamplingParams p = plain(cut.temp);
+    p.top_k = cut.top_k;
+    p.top_p = cut.top_p;
+    p.min_p = cut.min_p;
+    Sampler s(p);
+    std::mt19937_64 ref(p.seed);
+    for (int draw = 0; draw < 100; ++draw) {
+      std::vector<float> l = logits;
+      EXPECT_EQ(s.sample(l.data(), static_cast<int32_t>(l.size()), {}).id, reference_draw(p, logits, ref))
+          << "top_k " << cut.top_k << " top_p " << cut.top_p << " min_p " << cut.min_p << " draw " << draw;
+    }
+  }
 }
 
 }  // namespace

@@ -27,7 +27,8 @@ async function level(concurrency, total) {
     while (next < total) {
       const i = next++;
       try {
-        tokens += await one(i);
+        const n = await one(i);  // (tokens += await ...) would read tokens before the await
+        tokens += n;
       } catch (e) {
         failures++;
         if (errors.length < 3) errors.push(String(e));
