@@ -171,22 +171,31 @@ void BatchEngine::finish(Slot& slot, FinishReason reason, std::string error) {
   if (a->request.on_finish) a->request.on_finish(info);
 }
 
-void BatchEngine::sample_slot(Slot& slot, float* logits) {
+BatchEngine::Draw BatchEngine::draw_slot(Slot& slot, float* logits, std::vector<uint8_t>& allowed_buf) {
   Active& a = *slot.active;
   GenerationRequest& r = a.request;
   const int32_t n_vocab = model_.config().vocab_size;
   const uint8_t* allowed = nullptr;
-  if (r.constraint) {
-    std::fill(allowed_.begin(), allowed_.end(), 1);
-    r.constraint->mask(allowed_);
-    allowed = allowed_.data();
-  }
-  SampledToken tok;
+  Draw d;
+  d.done = true;
   try {
-    tok = a.sampler->sample(logits, n_vocab, slot.tokens, allowed);
+    if (r.constraint) {
+      allowed_buf.assign(static_cast<size_t>(n_vocab), 1);
+      r.constraint->mask(allowed_buf);
+      allowed = allowed_buf.data();
+    }
+    d.tok = a.sampler->sample(logits, n_vocab, slot.tokens, allowed);
   } catch (const Error& e) {
-    return finish(slot, FinishReason::kError, e.what());
+    d.error = e.what();
   }
+  return d;
+}
+
+void BatchEngine::commit_slot(Slot& slot, Draw& d) {
+  Active& a = *slot.active;
+  GenerationRequest& r = a.request;
+  if (!d.error.empty()) return finish(slot, FinishReason::kError, std::move(d.error));
+  SampledToken& tok = d.tok;
   if (a.first_token_s == 0) a.first_token_s = monotonic_seconds();
   const bool is_stop = (r.stop_at_end_of_generation && model_.has_tokenizer() &&
                         model_.tokenizer().is_end_of_generation(tok.id)) ||
@@ -271,9 +280,30 @@ bool BatchEngine::step() {
   const double t0 = monotonic_seconds();
   model_.forward(batch_, cache_, logits_.data(), pool_);
   const int32_t n_vocab = model_.config().vocab_size;
+  // Sampling a large vocabulary costs about as much as a small model's forward per sequence:
+  // unconstrained slots draw in parallel (each has its own sampler); grammar-constrained ones,
+  // whose matchers may share caches, draw on this thread. Tokens are applied in batch order.
+  std::vector<Draw> draws(output_slots.size());
+  std::vector<size_t> free_draws;
   for (size_t k = 0; k < output_slots.size(); ++k) {
     Slot& s = slots_[output_slots[k]];
-    if (s.active) sample_slot(s, logits_.data() + k * static_cast<size_t>(n_vocab));
+    if (!s.active) continue;
+    if (s.active->request.constraint) {
+      draws[k] = draw_slot(s, logits_.data() + k * static_cast<size_t>(n_vocab), allowed_);
+    } else {
+      free_draws.push_back(k);
+    }
+  }
+  pool_.parallel_for(static_cast<int64_t>(free_draws.size()), [&](int64_t b, int64_t e, int) {
+    std::vector<uint8_t> unused;
+    for (int64_t j = b; j < e; ++j) {
+      const size_t k = free_draws[static_cast<size_t>(j)];
+      draws[k] = draw_slot(slots_[output_slots[k]], logits_.data() + k * static_cast<size_t>(n_vocab), unused);
+    }
+  });
+  for (size_t k = 0; k < output_slots.size(); ++k) {
+    Slot& s = slots_[output_slots[k]];
+    if (s.active && draws[k].done) commit_slot(s, draws[k]);
   }
   const double dt = monotonic_seconds() - t0;
   std::lock_guard<std::mutex> lock(mutex_);

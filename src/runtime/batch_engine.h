@@ -78,7 +78,15 @@ class BatchEngine : public Engine {
   bool collect_work(std::vector<Queued>& admitted, std::vector<Queued>& dropped,
                     std::set<uint64_t>& cancelled);
   void finish(Slot& slot, FinishReason reason, std::string error = {});
-  void sample_slot(Slot& slot, float* logits);
+  // Draws the next token of a slot (no callbacks; safe to run for several unconstrained slots
+  // at once), then applies it: stop rules, callbacks, finish.
+  struct Draw {
+    SampledToken tok;
+    std::string error;
+    bool done = false;
+  };
+  Draw draw_slot(Slot& slot, float* logits, std::vector<uint8_t>& allowed);
+  void commit_slot(Slot& slot, Draw& draw);
 
   Model& model_;
   EngineOptions options_;
