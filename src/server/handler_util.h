@@ -25,6 +25,12 @@ bool run_choices(Engine& engine, std::vector<GenerationRequest> requests,
                  const std::function<void(const ChoiceEvent&)>& on_event,
                  std::chrono::seconds timeout = std::chrono::seconds(0));
 
+// The end of a generation response shared by the completion endpoints: a choice that failed
+// (`error` non-null) becomes a 500, or an error event once streaming began; a stream gets its
+// usage chunk (when asked) and [DONE]. Returns true when the response is complete.
+bool end_failed_or_streamed(http::Responder& out, bool stream, const std::string* error,
+                            bool include_usage, const Json& base, const Json& usage);
+
 // "stop" / "length" for a finished choice (tool calls are decided by the caller).
 std::string finish_reason(const ChoiceEvent& finished);
 

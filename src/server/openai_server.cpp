@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "server/api/api_error.h"
+#include "server/api/responses.h"
 #include "server/handler_util.h"
 #include "server/parsers/text_scan.h"
 #include "server/template_renderer.h"
@@ -71,6 +72,27 @@ bool run_choices(Engine& engine, std::vector<GenerationRequest> requests,
       return false;
     }
   }
+  return true;
+}
+
+bool end_failed_or_streamed(http::Responder& out, bool stream, const std::string* error,
+                            bool include_usage, const Json& base, const Json& usage) {
+  if (error != nullptr) {
+    const ApiError err(500, "Generation failed: " + *error, "server_error");
+    if (!stream || !out.responded()) throw err;
+    out.write("data: " + err.body() + "\n\n");
+    out.end_stream();
+    return true;
+  }
+  if (!stream) return false;
+  if (include_usage) {
+    Json c = base;
+    c["choices"] = Json::array();
+    c["usage"] = usage;
+    out.write(sse(c));
+  }
+  out.write("data: [DONE]\n\n");
+  out.end_stream();
   return true;
 }
 

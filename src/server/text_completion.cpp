@@ -146,25 +146,11 @@ void OpenAIServer::completions(const http::Request& request, http::Responder& ou
   }
   metrics_.tokens(prompt_total, completion);
   const Json usage = usage_json(prompt_total, completion, cached);
+  const std::string* error = nullptr;
   for (const TextChoice& c : choices) {
-    if (c.info.reason != FinishReason::kError) continue;
-    const ApiError err(500, "Generation failed: " + c.info.error, "server_error");
-    if (!stream || !out.responded()) throw err;
-    out.write("data: " + err.body() + "\n\n");
-    out.end_stream();
-    return;
+    if (c.info.reason == FinishReason::kError && error == nullptr) error = &c.info.error;
   }
-  if (stream) {
-    if (r.gen.include_usage) {
-      Json c = base;
-      c["choices"] = Json::array();
-      c["usage"] = usage;
-      out.write(sse(c));
-    }
-    out.write("data: [DONE]\n\n");
-    out.end_stream();
-    return;
-  }
+  if (end_failed_or_streamed(out, stream, error, r.gen.include_usage, base, usage)) return;
   Json body = base;
   body["choices"] = Json::array();
   for (size_t i = 0; i < choices.size(); ++i) {
