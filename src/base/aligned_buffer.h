@@ -7,7 +7,7 @@
 #include <memory>
 #include <new>
 
-#include <sys/mman.h>
+#include "base/huge_pages.h"
 
 namespace owl {
 
@@ -20,7 +20,8 @@ class AlignedBuffer {
   explicit AlignedBuffer(size_t n) { resize(n); }
 
   // Discards the contents; new memory is zero-filled. Large buffers (KV caches) are anonymous
-  // mappings: the kernel zero-fills pages on first touch, so memory is committed only as used.
+  // mappings in huge pages (base/huge_pages.h): the kernel zero-fills pages on first touch, so
+  // memory is committed only as used.
   void resize(size_t n) {
     if (n == size_) return;
     ptr_.reset();
@@ -28,8 +29,8 @@ class AlignedBuffer {
     if (n == 0) return;
     size_t bytes = (n * sizeof(T) + kSimdAlignment - 1) / kSimdAlignment * kSimdAlignment;
     if (bytes >= kMapThreshold) {
-      void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (p == MAP_FAILED) {
+      void* p = map_pages(bytes);
+      if (p == nullptr) {
         size_ = 0;
         throw std::bad_alloc();
       }
@@ -56,7 +57,7 @@ class AlignedBuffer {
     size_t mapped_bytes = 0;  // > 0: an mmap'ed region of that size
     void operator()(T* p) const {
       if (mapped_bytes > 0) {
-        ::munmap(p, mapped_bytes);
+        unmap_pages(p, mapped_bytes);
       } else {
         std::free(p);
       }

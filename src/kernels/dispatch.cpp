@@ -10,6 +10,7 @@
 #include "base/aligned_buffer.h"
 #include "base/cpu_features.h"
 #include "base/error.h"
+#include "base/huge_pages.h"
 #include "kernels/kernels.h"
 #include "kernels/pack.h"
 #include "kernels/reference/reference.h"
@@ -255,8 +256,7 @@ bool repack_in_place(TensorView& w, ThreadPool& pool) {
   const size_t stride = (panel_bytes(w.type, k) + 63) / 64 * 64;
   const size_t per_matrix = stride * static_cast<size_t>(np);
   const size_t total = per_matrix * static_cast<size_t>(n_mat);
-  std::shared_ptr<uint8_t[]> panels(static_cast<uint8_t*>(std::aligned_alloc(64, std::max<size_t>(total, 64))),
-                                    [](uint8_t* q) { std::free(q); });
+  std::shared_ptr<uint8_t[]> panels = shared_pages(total);
   OWL_CHECK(panels != nullptr, "repack: out of memory for {} ({} bytes)", w.name, total);
   uint8_t* dst = panels.get();
   const size_t row_bytes = w.row_bytes();
@@ -285,9 +285,7 @@ PackedWeight repack(const TensorView& w, ThreadPool& pool) {
   const int64_t np = (m + kPanelRows - 1) / kPanelRows;
   p.panel_stride = (panel_bytes(w.type, k) + 63) / 64 * 64;
   const size_t total = p.panel_stride * static_cast<size_t>(np);
-  p.panels = std::shared_ptr<uint8_t[]>(
-      static_cast<uint8_t*>(std::aligned_alloc(64, std::max<size_t>(total, 64))),
-      [](uint8_t* q) { std::free(q); });
+  p.panels = shared_pages(total);
   OWL_CHECK(p.panels != nullptr, "repack: out of memory for {} ({} bytes)", w.name, total);
   uint8_t* dst = p.panels.get();
   pool.parallel_for(np, [&](int64_t p0, int64_t p1, int) {

@@ -36,10 +36,10 @@ inline float load_f32(const uint8_t* p) {
   return v;
 }
 
-// Generation prefetches about 4 KiB ahead in the panel stream (the hardware prefetchers alone
-// leave the bus idle between a panel's blocks).
-template <class U>
-constexpr int kAheadBlocks = (4096 + U::kPb - 1) / U::kPb;
+// Generation prefetches 4 KiB ahead in the panel stream (the hardware prefetchers alone leave
+// the bus idle between a panel's blocks), a few lines per group rather than a block's worth at
+// once (a burst of 37 prefetches for a Q4_K block stalls on the line-fill buffers).
+constexpr int kAheadBytes = 4096;
 
 // y[t * ldy + r] for the 16 rows of one panel and T tokens, slots slot0.. of a token block.
 // All per-token data sits at constant offsets from two pointers per group (act_avx512.h).
@@ -54,14 +54,16 @@ __attribute__((noinline)) void tile(const uint8_t* panel, int64_t npb, const uin
   for (int t = 0; t < T; ++t) accf[t] = _mm512_setzero_ps();
   for (int64_t b = 0; b < npb; ++b) {
     const uint8_t* pb = panel + b * U::kPb;
-    if constexpr (T < 4) {  // generation: ask for the panel bytes a few blocks ahead
-      const uint8_t* ahead = pb + kAheadBlocks<U> * U::kPb;
-      for (int l = 0; l < U::kPb; l += 64) _mm_prefetch(reinterpret_cast<const char*>(ahead + l), _MM_HINT_T0);
-    }
+    const uint8_t* ahead = pb + kAheadBytes;
     // The groups of a block are unrolled at compile time so the decoders' shifts and nibble
     // choices (which depend on the group index) become immediates.
     auto group = [&](auto gc) {
       constexpr int g = decltype(gc)::value;
+      if constexpr (T < 4) {  // generation: ask for the panel bytes ahead, spread over groups
+        constexpr int kLines = (U::kPb + 63) / 64;
+        for (int l = g * kLines / U::kGroups; l < (g + 1) * kLines / U::kGroups; ++l)
+          _mm_prefetch(reinterpret_cast<const char*>(ahead + 64 * l), _MM_HINT_T0);
+      }
       const size_t gi = static_cast<size_t>(b * U::kGroups + g);
       const uint8_t* qg = qbase + gi * kGroupBytes;
       const uint8_t* sg = sbase + gi * kGroupBytes;
@@ -70,11 +72,19 @@ __attribute__((noinline)) void tile(const uint8_t* panel, int64_t npb, const uin
       __m512i acc[T];
 #pragma GCC unroll 16
       for (int t = 0; t < T; ++t) acc[t] = _mm512_set1_epi32(load_i32(sg + 48 + 4 * t));
+      if constexpr (T == 1) {  // one token: two dot chains halve the wait on vpdpbusd latency
+        __m512i acc2 = _mm512_setzero_si512();
 #pragma GCC unroll 8
-      for (int s = 0; s < kSteps; ++s) {
+        for (int s = 0; s < kSteps; s += 2) {
+          acc[0] = dpbusd_bcast(acc[0], c[s], qg + 4 * s);
+          acc2 = dpbusd_bcast(acc2, c[s + 1], qg + 4 * s + 4);
+        }
+        acc[0] = _mm512_add_epi32(acc[0], acc2);
+      } else {
+#pragma GCC unroll 8
+        for (int s = 0; s < kSteps; ++s) {
 #pragma GCC unroll 16
-        for (int t = 0; t < T; ++t) {
-          acc[t] = dpbusd_bcast(acc[t], c[s], qg + t * U::kE + 4 * s);
+          for (int t = 0; t < T; ++t) acc[t] = dpbusd_bcast(acc[t], c[s], qg + t * U::kE + 4 * s);
         }
       }
       const __m512 sc = U::scale(pb, g);
