@@ -242,6 +242,84 @@ void matmul(const TensorView& w, const float* x, int64_t ldx, float* y, int64_t 
   }
 }
 
+void matmul_same_input(std::span<const MatmulOutput> outs, const float* x, int64_t ldx,
+                       int64_t n_tokens, ThreadPool& pool) {
+  const KernelTable& t = table();
+  // Weights with panels share one conversion per activation layout and one dispatch; the rest
+  // (no panels, another row length, an empty matrix) take matmul() one by one.
+  struct Job {
+    const PanelPath* pp;
+    const MatmulOutput* out;
+    size_t act_offset;
+    int64_t np;
+    bool converts;  // the first job of its activation layout: it fills the layout
+  };
+  constexpr int kMaxJobs = 8;
+  Job jobs[kMaxJobs];
+  int n_jobs = 0;
+  size_t act_bytes = 0;
+  const int64_t n_blocks = (n_tokens + kTokBlock - 1) / kTokBlock;
+  const int64_t k = outs.empty() ? 0 : outs[0].w->ne[0];
+  for (const MatmulOutput& o : outs) {
+    const TensorView& w = *o.w;
+    check_matmul(w, ldx, o.ldy, n_tokens);
+    const PanelPath& pp = t.panel[type_index(w.type)];
+    if (n_jobs == kMaxJobs || n_tokens == 0 || w.ne[1] == 0 || w.ne[0] != k ||
+        w.panels == nullptr || !panel_ok(pp, w.type, k)) {
+      matmul(w, x, ldx, o.y, o.ldy, n_tokens, pool);
+      continue;
+    }
+    Job& j = jobs[n_jobs++];
+    j = {&pp, &o, act_bytes, (w.ne[1] + kPanelRows - 1) / kPanelRows, true};
+    for (int i = 0; i + 1 < n_jobs && j.converts; ++i) {
+      if (jobs[i].pp->convert == pp.convert) {
+        j.act_offset = jobs[i].act_offset;
+        j.converts = false;
+      }
+    }
+    if (j.converts) act_bytes += (pp.block_bytes(k) + 63) / 64 * 64 * static_cast<size_t>(n_blocks);
+  }
+  if (n_jobs == 0) return;
+  uint8_t* act = act_scratch(act_bytes);
+  for_tokens(pool, n_tokens, [&](int64_t t0, int64_t t1, int) {
+    for (int j = 0; j < n_jobs; ++j) {
+      if (!jobs[j].converts) continue;
+      const size_t block_bytes = (jobs[j].pp->block_bytes(k) + 63) / 64 * 64;
+      for (int64_t i = t0; i < t1; ++i) {
+        jobs[j].pp->convert(x + i * ldx,
+                            act + jobs[j].act_offset + static_cast<size_t>(i / kTokBlock) * block_bytes,
+                            static_cast<int>(i % kTokBlock), k);
+      }
+    }
+  });
+  int64_t total = 0;
+  for (int j = 0; j < n_jobs; ++j) total += jobs[j].np;
+  const int nt = pool.size();
+  pool.run([&](int ti) {
+    // This thread's share of the panels of all the weights, in order.
+    const int64_t b = total * ti / nt, e = total * (ti + 1) / nt;
+    int64_t first = 0;
+    for (int j = 0; j < n_jobs && first < e; first += jobs[j].np, ++j) {
+      const int64_t p0 = std::max(b - first, int64_t{0}), p1 = std::min(e - first, jobs[j].np);
+      if (p0 >= p1) continue;
+      const TensorView& w = *jobs[j].out->w;
+      const PanelArgs args{w.type,
+                           w.data,
+                           w.row_bytes(),
+                           w.panels.get() + w.panel_offset,
+                           w.panel_stride,
+                           act + jobs[j].act_offset,
+                           (jobs[j].pp->block_bytes(k) + 63) / 64 * 64,
+                           n_tokens,
+                           k,
+                           w.ne[1],
+                           jobs[j].out->y,
+                           jobs[j].out->ldy};
+      jobs[j].pp->run(args, p0, p1);
+    }
+  });
+}
+
 bool repack_supported(DType type) { return matmul_supported(type) && pack_supported(type); }
 
 bool repack_useful(const TensorView& w) {

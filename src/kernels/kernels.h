@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 
 #include "base/thread_pool.h"
@@ -32,6 +33,17 @@ bool matmul_supported(DType type);
 // F16, bf16 for BF16, none for F32), so results match the reference engine.
 void matmul(const TensorView& w, const float* x, int64_t ldx, float* y, int64_t ldy,
             int64_t n_tokens, ThreadPool& pool);
+
+// Several weights applied to the same activations (Q, K and V; gate and up): x is converted once
+// per activation layout and the panels of all the weights run in one dispatch (generation pays
+// one thread hand-off instead of one per weight). Results are identical to matmul() on each.
+struct MatmulOutput {
+  const TensorView* w;
+  float* y;
+  int64_t ldy;
+};
+void matmul_same_input(std::span<const MatmulOutput> outs, const float* x, int64_t ldx,
+                       int64_t n_tokens, ThreadPool& pool);
 
 // A weight re-laid out once at load into 16-row interleaved panels (kernels/pack.h), which the
 // integer kernels read with no per-call packing: faster generation (the scales of 16 rows come

@@ -175,9 +175,8 @@ void Gemma3::forward(const Batch& batch, KvCache& cache, float* logits, ThreadPo
     shape.window = local ? c.sliding_window : 0;
     // Attention: norm -> Q, K, V -> per-head norm -> RoPE -> attend -> output -> post-norm.
     rms_norm_rows(x, l.attn_norm, h, n, hidden, hidden, eps, pool);
-    project(l.wq, nullptr, h, n, q_.data(), pool);
-    project(l.wk, nullptr, h, n, k_.data(), pool);
-    project(l.wv, nullptr, h, n, v_.data(), pool);
+    const Projection qkv[] = {{&l.wq, nullptr, q_.data()}, {&l.wk, nullptr, k_.data()}, {&l.wv, nullptr, v_.data()}};
+    project_same_input(qkv, h, n, pool);
     rms_norm_rows(q_.data(), l.q_norm, q_.data(), int64_t{n} * c.n_heads, c.head_dim, c.head_dim,
                   eps, pool);
     rms_norm_rows(k_.data(), l.k_norm, k_.data(), int64_t{n} * c.n_kv_heads, c.head_dim, c.head_dim,

@@ -249,9 +249,8 @@ void GptOss::forward(const Batch& batch, KvCache& cache, float* logits, ThreadPo
     // Attention: RMSNorm -> Q, K, V (+ bias) -> RoPE -> attend with the sinks (in a window on
     // sliding layers) -> output (+ bias) -> residual.
     rms_norm_rows(x, l.attn_norm, h, n, hidden, hidden, c.norm_eps, pool);
-    project(l.wq, l.bq, h, n, q_.data(), pool);
-    project(l.wk, l.bk, h, n, k_.data(), pool);
-    project(l.wv, l.bv, h, n, v_.data(), pool);
+    const Projection qkv[] = {{&l.wq, l.bq, q_.data()}, {&l.wk, l.bk, k_.data()}, {&l.wv, l.bv, v_.data()}};
+    project_same_input(qkv, h, n, pool);
     rope_rows(rope_, batch, q_.data(), c.n_heads, c.head_dim, c.q_width(), pool);
     rope_rows(rope_, batch, k_.data(), c.n_kv_heads, c.head_dim, c.kv_width(), pool);
     store_kv(batch, k_.data(), v_.data(), cache, il);

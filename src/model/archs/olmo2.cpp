@@ -129,9 +129,8 @@ void Olmo2::forward(const Batch& batch, KvCache& cache, float* logits, ThreadPoo
   for (int32_t il = 0; il < c.n_layers; ++il) {
     const Layer& l = layers_[il];
     // Attention on the raw residual stream: Q, K, V -> RMSNorm over all of Q and all of K -> RoPE.
-    project(l.wq, nullptr, x, n, q_.data(), pool);
-    project(l.wk, nullptr, x, n, k_.data(), pool);
-    project(l.wv, nullptr, x, n, v_.data(), pool);
+    const Projection qkv[] = {{&l.wq, nullptr, q_.data()}, {&l.wk, nullptr, k_.data()}, {&l.wv, nullptr, v_.data()}};
+    project_same_input(qkv, x, n, pool);
     rms_norm_rows(q_.data(), l.q_norm, q_.data(), n, q_width, q_width, eps, pool);
     rms_norm_rows(k_.data(), l.k_norm, k_.data(), n, kv_width, kv_width, eps, pool);
     rope_rows(rope_, batch, q_.data(), c.n_heads, c.head_dim, q_width, pool);

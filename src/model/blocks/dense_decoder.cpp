@@ -85,9 +85,8 @@ void DenseDecoder::forward(const Batch& batch, KvCache& cache, float* logits, Th
     const Layer& l = layers_[il];
     // Attention: RMSNorm -> Q, K, V (+ per-head norm) -> RoPE -> cache -> attend -> output.
     rms_norm_rows(x, l.attn_norm, h, n, hidden, hidden, c.norm_eps, pool);
-    project(l.wq, l.bq, h, n, q_.data(), pool);
-    project(l.wk, l.bk, h, n, k_.data(), pool);
-    project(l.wv, l.bv, h, n, v_.data(), pool);
+    const Projection qkv[] = {{&l.wq, l.bq, q_.data()}, {&l.wk, l.bk, k_.data()}, {&l.wv, l.bv, v_.data()}};
+    project_same_input(qkv, h, n, pool);
     if (options_.qk_norm) {
       rms_norm_rows(q_.data(), l.q_norm, q_.data(), int64_t{n} * c.n_heads, c.head_dim, c.head_dim, c.norm_eps, pool);
       rms_norm_rows(k_.data(), l.k_norm, k_.data(), int64_t{n} * c.n_kv_heads, c.head_dim, c.head_dim, c.norm_eps, pool);

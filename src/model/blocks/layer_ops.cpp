@@ -29,6 +29,19 @@ void project(const TensorView& w, const float* bias, const float* x, int64_t n, 
   }
 }
 
+void project_same_input(std::span<const Projection> ps, const float* x, int64_t n, ThreadPool& pool) {
+  constexpr size_t kMax = 4;
+  OWL_CHECK(!ps.empty() && ps.size() <= kMax, "project_same_input: {} weights (1..{})", ps.size(), kMax);
+  kernels::MatmulOutput outs[kMax];
+  for (size_t i = 0; i < ps.size(); ++i) outs[i] = {ps[i].w, ps[i].out, ps[i].w->ne[1]};
+  kernels::matmul_same_input(std::span<const kernels::MatmulOutput>(outs, ps.size()), x, ps[0].w->ne[0], n, pool);
+  for (const Projection& p : ps) {
+    if (p.bias == nullptr) continue;
+    const int64_t width = p.w->ne[1];
+    for (int64_t t = 0; t < n; ++t) kernels::add(p.bias, p.out + t * width, width);
+  }
+}
+
 void rms_norm_rows(const float* x, const float* weight, float* out, int64_t n, int32_t width,
                    int64_t stride, float eps, ThreadPool& pool) {
   pool.parallel_for(n, [&](int64_t b, int64_t e, int) {
@@ -52,8 +65,8 @@ void gated_ffn(const GatedFfn& w, GateActivation act, const float* x, int64_t n,
   const int64_t ffn = w.gate.ne[1];
   float* g = scratch;
   float* u = scratch + n * ffn;
-  project(w.gate, nullptr, x, n, g, pool);
-  project(w.up, nullptr, x, n, u, pool);
+  const Projection gate_up[] = {{&w.gate, nullptr, g}, {&w.up, nullptr, u}};
+  project_same_input(gate_up, x, n, pool);
   pool.parallel_for(n, [&](int64_t b, int64_t e, int) {
     for (int64_t t = b; t < e; ++t) {
       if (act == GateActivation::kSilu) {

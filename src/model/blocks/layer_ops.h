@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "base/thread_pool.h"
 #include "model/batch.h"
@@ -17,6 +18,14 @@ void embed_tokens(const Batch& batch, const TensorView& table, float* x, ThreadP
 // out [n][w.ne[1]] = x [n][w.ne[0]] w^T (+ bias).
 void project(const TensorView& w, const float* bias, const float* x, int64_t n, float* out,
              ThreadPool& pool);
+// project() of one input through several weights (Q, K, V): one activation conversion per
+// layout and one thread hand-off for all of them (kernels::matmul_same_input).
+struct Projection {
+  const TensorView* w;
+  const float* bias;  // nullable
+  float* out;         // [n][w->ne[1]]
+};
+void project_same_input(std::span<const Projection> ps, const float* x, int64_t n, ThreadPool& pool);
 
 // RMSNorm of each of n rows of width `width` (stride `stride`), in place or to out.
 void rms_norm_rows(const float* x, const float* weight, float* out, int64_t n, int32_t width,

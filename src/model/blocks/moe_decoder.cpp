@@ -100,9 +100,8 @@ void MoeDecoder::attention(int32_t il, const Batch& batch, KvCache& cache, Threa
   const Layer& l = layers_[il];
   const int32_t n = batch.size();
   float* h = h_.data();
-  project(l.wq, l.bq, h, n, q_.data(), pool);
-  project(l.wk, l.bk, h, n, k_.data(), pool);
-  project(l.wv, l.bv, h, n, v_.data(), pool);
+  const Projection qkv[] = {{&l.wq, l.bq, q_.data()}, {&l.wk, l.bk, k_.data()}, {&l.wv, l.bv, v_.data()}};
+  project_same_input(qkv, h, n, pool);
   if (options_.qk_norm == QkNorm::kPerHead) {
     rms_norm_rows(q_.data(), l.q_norm, q_.data(), int64_t{n} * c.n_heads, c.head_dim, c.head_dim,
                   c.norm_eps, pool);
