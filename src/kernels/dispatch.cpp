@@ -77,7 +77,7 @@ namespace {
 
 // Rows per work unit, so SIMD kernels that tile rows get whole tiles.
 constexpr int64_t kRowAlign = 16;
-// The panel path needs pairs along k for BF16 (vdpbf16ps).
+// The BF16 panel layout holds pairs along k (kernels/pack.h), so k must be even.
 bool panel_ok(const PanelPath& pp, DType type, int64_t k) {
   return pp.run != nullptr && (type != DType::kBF16 || k % 2 == 0);
 }
