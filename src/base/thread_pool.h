@@ -32,9 +32,15 @@ class ThreadPool {
   }
 
   // Splits [0, n) into size() contiguous ranges of near-equal length and calls
-  // fn(begin, end, thread_index) for each non-empty one.
+  // fn(begin, end, thread_index) for each non-empty one. A single item runs on the calling
+  // thread (a hand-off to a worker would only add its wake-up latency: one token's norm, RoPE
+  // or activation during generation).
   template <typename F>
   void parallel_for(int64_t n, F&& fn) {
+    if (n <= 1) {
+      if (n == 1) fn(int64_t{0}, int64_t{1}, 0);
+      return;
+    }
     const int nt = n_threads_;
     run([&](int t) {
       const int64_t begin = n * t / nt;
