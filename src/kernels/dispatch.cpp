@@ -129,30 +129,77 @@ void run_standard(const KernelTable& t, const TensorView& w, const float* x, int
   });
 }
 
-// The panel path: activations in the path's own token-block layout, panels of 16 rows split
-// across threads.
+// One weight on the panel path: its rows in panels (packed at load, or null: packed on the fly)
+// and where its outputs go.
+struct PanelJob {
+  const PanelPath* pp;
+  const TensorView* w;
+  const uint8_t* packed;
+  size_t panel_stride;
+  float* y;
+  int64_t ldy;
+  int64_t np = 0;            // panels (filled by run_panel_jobs)
+  size_t block_bytes = 0;    // activation bytes per token block
+  size_t act_offset = 0;     // where its activation layout starts in the scratch
+  bool converts = false;     // the first job of its layout: it fills the layout
+};
+
+// The panel path for weights of the same row length k that read the same activations: each
+// activation layout is converted once (paths with the same converter share one), then the
+// panels of all the weights are split across the threads in one dispatch.
+void run_panel_jobs(PanelJob* jobs, int n_jobs, int64_t k, const float* x, int64_t ldx,
+                    int64_t n_tokens, ThreadPool& pool) {
+  const int64_t n_blocks = (n_tokens + kTokBlock - 1) / kTokBlock;
+  size_t act_bytes = 0;
+  for (int j = 0; j < n_jobs; ++j) {
+    PanelJob& job = jobs[j];
+    job.np = (job.w->ne[1] + kPanelRows - 1) / kPanelRows;
+    job.block_bytes = (job.pp->block_bytes(k) + 63) / 64 * 64;
+    job.converts = true;
+    job.act_offset = act_bytes;
+    for (int i = 0; i < j && job.converts; ++i) {
+      if (jobs[i].pp->convert == job.pp->convert) {
+        job.act_offset = jobs[i].act_offset;
+        job.converts = false;
+      }
+    }
+    if (job.converts) act_bytes += job.block_bytes * static_cast<size_t>(n_blocks);
+  }
+  uint8_t* act = act_scratch(act_bytes);
+  for_tokens(pool, n_tokens, [&](int64_t t0, int64_t t1, int) {
+    for (int j = 0; j < n_jobs; ++j) {
+      if (!jobs[j].converts) continue;
+      for (int64_t i = t0; i < t1; ++i) {
+        jobs[j].pp->convert(x + i * ldx,
+                            act + jobs[j].act_offset + static_cast<size_t>(i / kTokBlock) * jobs[j].block_bytes,
+                            static_cast<int>(i % kTokBlock), k);
+      }
+    }
+  });
+  int64_t total = 0;
+  for (int j = 0; j < n_jobs; ++j) total += jobs[j].np;
+  const int nt = pool.size();
+  pool.run([&](int ti) {
+    // This thread's share of the panels of all the weights, in order.
+    const int64_t b = total * ti / nt, e = total * (ti + 1) / nt;
+    int64_t first = 0;
+    for (int j = 0; j < n_jobs && first < e; first += jobs[j].np, ++j) {
+      const int64_t p0 = std::max(b - first, int64_t{0}), p1 = std::min(e - first, jobs[j].np);
+      if (p0 >= p1) continue;
+      const PanelJob& job = jobs[j];
+      const PanelArgs args{job.w->type, job.w->data, job.w->row_bytes(), job.packed,
+                           job.panel_stride, act + job.act_offset, job.block_bytes, n_tokens,
+                           k, job.w->ne[1], job.y, job.ldy};
+      job.pp->run(args, p0, p1);
+    }
+  });
+}
+
 void run_panel(const PanelPath& pp, const TensorView& w, const uint8_t* packed, size_t panel_stride,
                const float* x, int64_t ldx, float* y, int64_t ldy, int64_t n_tokens,
                ThreadPool& pool) {
-  const int64_t k = w.ne[0], m = w.ne[1];
-  const size_t block_bytes = (pp.block_bytes(k) + 63) / 64 * 64;
-  const int64_t n_blocks = (n_tokens + kTokBlock - 1) / kTokBlock;
-  uint8_t* act = act_scratch(block_bytes * static_cast<size_t>(n_blocks));
-  for_tokens(pool, n_tokens, [&](int64_t t0, int64_t t1, int) {
-    for (int64_t i = t0; i < t1; ++i) {
-      pp.convert(x + i * ldx, act + static_cast<size_t>(i / kTokBlock) * block_bytes,
-                 static_cast<int>(i % kTokBlock), k);
-    }
-  });
-  const PanelArgs args{w.type, w.data,      w.row_bytes(), packed, panel_stride,
-                       act,    block_bytes, n_tokens,      k,      m,
-                       y,      ldy};
-  const int nt = pool.size();
-  const int64_t np = (m + kPanelRows - 1) / kPanelRows;
-  pool.run([&](int ti) {
-    const int64_t p0 = np * ti / nt, p1 = np * (ti + 1) / nt;
-    if (p0 < p1) pp.run(args, p0, p1);
-  });
+  PanelJob job{&pp, &w, packed, panel_stride, y, ldy};
+  run_panel_jobs(&job, 1, w.ne[0], x, ldx, n_tokens, pool);
 }
 
 }  // namespace
@@ -245,20 +292,11 @@ void matmul(const TensorView& w, const float* x, int64_t ldx, float* y, int64_t 
 void matmul_same_input(std::span<const MatmulOutput> outs, const float* x, int64_t ldx,
                        int64_t n_tokens, ThreadPool& pool) {
   const KernelTable& t = table();
-  // Weights with panels share one conversion per activation layout and one dispatch; the rest
-  // (no panels, another row length, an empty matrix) take matmul() one by one.
-  struct Job {
-    const PanelPath* pp;
-    const MatmulOutput* out;
-    size_t act_offset;
-    int64_t np;
-    bool converts;  // the first job of its activation layout: it fills the layout
-  };
+  // Weights with panels go through the panel path together; the rest (no panels, another row
+  // length, an empty matrix) take matmul() one by one.
   constexpr int kMaxJobs = 8;
-  Job jobs[kMaxJobs];
+  PanelJob jobs[kMaxJobs];
   int n_jobs = 0;
-  size_t act_bytes = 0;
-  const int64_t n_blocks = (n_tokens + kTokBlock - 1) / kTokBlock;
   const int64_t k = outs.empty() ? 0 : outs[0].w->ne[0];
   for (const MatmulOutput& o : outs) {
     const TensorView& w = *o.w;
@@ -269,55 +307,9 @@ void matmul_same_input(std::span<const MatmulOutput> outs, const float* x, int64
       matmul(w, x, ldx, o.y, o.ldy, n_tokens, pool);
       continue;
     }
-    Job& j = jobs[n_jobs++];
-    j = {&pp, &o, act_bytes, (w.ne[1] + kPanelRows - 1) / kPanelRows, true};
-    for (int i = 0; i + 1 < n_jobs && j.converts; ++i) {
-      if (jobs[i].pp->convert == pp.convert) {
-        j.act_offset = jobs[i].act_offset;
-        j.converts = false;
-      }
-    }
-    if (j.converts) act_bytes += (pp.block_bytes(k) + 63) / 64 * 64 * static_cast<size_t>(n_blocks);
+    jobs[n_jobs++] = {&pp, &w, w.panels.get() + w.panel_offset, w.panel_stride, o.y, o.ldy};
   }
-  if (n_jobs == 0) return;
-  uint8_t* act = act_scratch(act_bytes);
-  for_tokens(pool, n_tokens, [&](int64_t t0, int64_t t1, int) {
-    for (int j = 0; j < n_jobs; ++j) {
-      if (!jobs[j].converts) continue;
-      const size_t block_bytes = (jobs[j].pp->block_bytes(k) + 63) / 64 * 64;
-      for (int64_t i = t0; i < t1; ++i) {
-        jobs[j].pp->convert(x + i * ldx,
-                            act + jobs[j].act_offset + static_cast<size_t>(i / kTokBlock) * block_bytes,
-                            static_cast<int>(i % kTokBlock), k);
-      }
-    }
-  });
-  int64_t total = 0;
-  for (int j = 0; j < n_jobs; ++j) total += jobs[j].np;
-  const int nt = pool.size();
-  pool.run([&](int ti) {
-    // This thread's share of the panels of all the weights, in order.
-    const int64_t b = total * ti / nt, e = total * (ti + 1) / nt;
-    int64_t first = 0;
-    for (int j = 0; j < n_jobs && first < e; first += jobs[j].np, ++j) {
-      const int64_t p0 = std::max(b - first, int64_t{0}), p1 = std::min(e - first, jobs[j].np);
-      if (p0 >= p1) continue;
-      const TensorView& w = *jobs[j].out->w;
-      const PanelArgs args{w.type,
-                           w.data,
-                           w.row_bytes(),
-                           w.panels.get() + w.panel_offset,
-                           w.panel_stride,
-                           act + jobs[j].act_offset,
-                           (jobs[j].pp->block_bytes(k) + 63) / 64 * 64,
-                           n_tokens,
-                           k,
-                           w.ne[1],
-                           jobs[j].out->y,
-                           jobs[j].out->ldy};
-      jobs[j].pp->run(args, p0, p1);
-    }
-  });
+  if (n_jobs > 0) run_panel_jobs(jobs, n_jobs, k, x, ldx, n_tokens, pool);
 }
 
 bool repack_supported(DType type) { return matmul_supported(type) && pack_supported(type); }

@@ -20,13 +20,20 @@ void embed_tokens(const Batch& batch, const TensorView& table, float* x, ThreadP
   });
 }
 
+namespace {
+
+// out [n][width] += bias (if any) on every row.
+void add_bias(const float* bias, float* out, int64_t n, int64_t width) {
+  if (bias == nullptr) return;
+  for (int64_t t = 0; t < n; ++t) kernels::add(bias, out + t * width, width);
+}
+
+}  // namespace
+
 void project(const TensorView& w, const float* bias, const float* x, int64_t n, float* out,
              ThreadPool& pool) {
-  const int64_t in = w.ne[0], out_width = w.ne[1];
-  kernels::matmul(w, x, in, out, out_width, n, pool);
-  if (bias != nullptr) {
-    for (int64_t t = 0; t < n; ++t) kernels::add(bias, out + t * out_width, out_width);
-  }
+  kernels::matmul(w, x, w.ne[0], out, w.ne[1], n, pool);
+  add_bias(bias, out, n, w.ne[1]);
 }
 
 void project_same_input(std::span<const Projection> ps, const float* x, int64_t n, ThreadPool& pool) {
@@ -35,11 +42,7 @@ void project_same_input(std::span<const Projection> ps, const float* x, int64_t 
   kernels::MatmulOutput outs[kMax];
   for (size_t i = 0; i < ps.size(); ++i) outs[i] = {ps[i].w, ps[i].out, ps[i].w->ne[1]};
   kernels::matmul_same_input(std::span<const kernels::MatmulOutput>(outs, ps.size()), x, ps[0].w->ne[0], n, pool);
-  for (const Projection& p : ps) {
-    if (p.bias == nullptr) continue;
-    const int64_t width = p.w->ne[1];
-    for (int64_t t = 0; t < n; ++t) kernels::add(p.bias, p.out + t * width, width);
-  }
+  for (const Projection& p : ps) add_bias(p.bias, p.out, n, p.w->ne[1]);
 }
 
 void rms_norm_rows(const float* x, const float* weight, float* out, int64_t n, int32_t width,
