@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 #include "base/mapped_file.h"
 #include "formats/gguf.h"
@@ -18,7 +19,7 @@ namespace fs = std::filesystem;
 
 const std::string kGolden = std::string(OWL_SHARED_DIR) + "/golden/llama/model.gguf";
 
-std::string temp_file(const std::string& name) { return (fs::temp_directory_path() / ("owl_cli_" + name)).string(); }
+std::string temp_file(const std::string& name) { return (fs::temp_directory_path() / ("owl_cli_" + std::to_string(::getpid()) + "_" + name)).string(); }
 
 void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <unistd.h>
 
 #include "base/mapped_file.h"
 #include "base/thread_pool.h"
@@ -22,7 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string temp_path(const std::string& name) { return (fs::temp_directory_path() / name).string(); }
+std::string temp_path(const std::string& name) { return (fs::temp_directory_path() / ("owl_" + std::to_string(::getpid()) + "_" + name)).string(); }
 
 // Every config in ../shared/configs whose architecture owl supports: synthesize 1 layer,
 // check the metadata and shapes, load it, and run a few tokens to finite logits.

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <unistd.h>
 
 #include "base/mapped_file.h"
 #include "formats/gguf.h"
@@ -49,7 +50,7 @@ TEST(Synth, TensorTypesMatchLlamaQuantize) {
   EXPECT_GT(checked, 200);
 }
 
-std::string temp_path(const std::string& name) { return (fs::temp_directory_path() / name).string(); }
+std::string temp_path(const std::string& name) { return (fs::temp_directory_path() / ("owl_" + std::to_string(::getpid()) + "_" + name)).string(); }
 
 TEST(Synth, DeterministicPerSeed) {
   SynthOptions o;

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 #include "formats/gguf.h"
 #include "formats/gguf_writer.h"
@@ -33,7 +34,7 @@ TEST_P(GgufExport, SameIdsAsTokenizerJson) {
   gguf::Writer w;
   w.set("general.architecture", gguf::Value::string("owl-vocab-test"));
   write_gguf_tokenizer(dir, c.vocab, w);
-  const std::string out = (fs::temp_directory_path() / (std::string("owl_vocab_") + c.dir + ".gguf")).string();
+  const std::string out = (fs::temp_directory_path() / (std::string("owl_vocab_") + std::to_string(::getpid()) + "_" + c.dir + ".gguf")).string();
   w.write(out);
   auto file = gguf::File::open(out);
   EXPECT_EQ(file->get_string("tokenizer.ggml.pre").value_or(""), c.pre);

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <unistd.h>
 
 #include "base/mapped_file.h"
 #include "formats/gguf.h"
@@ -220,7 +221,7 @@ class Dsa : public ::testing::Test {
       cfg[k] = v;
     }
     cfg["initializer_range"] = 0.2;
-    dir_ = (fs::temp_directory_path() / "owl_dsa_test").string();
+    dir_ = (fs::temp_directory_path() / ("owl_dsa_test_" + std::to_string(::getpid()))).string();
     fs::create_directories(dir_);
     std::ofstream(dir_ + "/config.json") << cfg.dump();
     SynthOptions o;

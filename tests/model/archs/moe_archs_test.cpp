@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include "base/mapped_file.h"
@@ -145,7 +146,7 @@ nlohmann::json glm4_moe() {
 }
 
 std::string temp_path(const std::string& name) {
-  return (fs::temp_directory_path() / name).string();
+  return (fs::temp_directory_path() / ("owl_" + std::to_string(::getpid()) + "_" + name)).string();
 }
 
 // Logits of every prompt position with the prompt as one batch ([n][vocab]), and the same
