@@ -14,6 +14,7 @@
 #include "kernels/pack.h"
 #include "kernels/table.h"
 #include "kernels/x86_avx512/act_avx512.h"
+#include "kernels/x86_avx512/prefetch_avx512.h"
 
 namespace owl::kernels::avx512 {
 namespace {
@@ -41,6 +42,11 @@ constexpr int kSlots = kTokBlock;
 constexpr int kChunk = 16;
 inline int64_t item_offset(int64_t i, int slot) { return (i / kChunk * kSlots + slot) * kChunk + i % kChunk; }
 
+// Generation (T < 4) asks for the panel bytes ahead of the chunk at p (prefetch_avx512.h).
+inline void prefetch_ahead(const uint8_t* p, int bytes) {
+  for (int l = 0; l < bytes; l += 64) prefetch_line_ahead(p + l);
+}
+
 // With few tokens one FMA chain per token would wait on the FMA latency every step (generation
 // is the T = 1 case): U independent chains per token, summed at the end, keep the loads going.
 template <class L, int T>
@@ -54,10 +60,7 @@ __attribute__((noinline)) void tile_fma(const uint8_t* panel, int64_t k, const u
   int64_t i = 0;
   for (; i + kChunk <= k; i += kChunk) {
     const float* x = xb + item_offset(i, slot0);
-    if constexpr (T < 4) {  // generation: ask for the panel bytes a few chunks ahead
-      const uint8_t* ahead = reinterpret_cast<const uint8_t*>(&L::ahead(panel, i + 4 * kChunk));
-      for (int l = 0; l < L::kChunkBytes; l += 64) _mm_prefetch(reinterpret_cast<const char*>(ahead + l), _MM_HINT_T0);
-    }
+    if constexpr (T < 4) prefetch_ahead(&L::ahead(panel, i), L::kChunkBytes);
     for (int j = 0; j < kChunk; j += U) {
 #pragma GCC unroll 4
       for (int u = 0; u < U; ++u) {
@@ -106,10 +109,7 @@ __attribute__((noinline)) void tile_bf16(const uint8_t* panel, int64_t k, const 
   int64_t i = 0;
   for (; i + kChunk <= k; i += kChunk) {
     const float* x = xb + item_offset(i, slot0);
-    if constexpr (T < 4) {  // generation: ask for the panel bytes 4 chunks (2 KiB) ahead
-      const uint8_t* ahead = panel + (i + 4 * kChunk) * 32;
-      for (int l = 0; l < kChunk * 32; l += 64) _mm_prefetch(reinterpret_cast<const char*>(ahead + l), _MM_HINT_T0);
-    }
+    if constexpr (T < 4) prefetch_ahead(panel + i * 32, kChunk * 32);
 #pragma GCC unroll 8
     for (int j = 0; j < kChunk; j += 2 * U) {
 #pragma GCC unroll 4

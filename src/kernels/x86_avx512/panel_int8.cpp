@@ -14,6 +14,7 @@
 #include "kernels/pack.h"
 #include "kernels/table.h"
 #include "kernels/x86_avx512/act_avx512.h"
+#include "kernels/x86_avx512/prefetch_avx512.h"
 #include "kernels/x86_avx512/unpack_avx512.h"
 
 namespace owl::kernels::avx512 {
@@ -36,10 +37,9 @@ inline float load_f32(const uint8_t* p) {
   return v;
 }
 
-// Generation prefetches 4 KiB ahead in the panel stream (the hardware prefetchers alone leave
-// the bus idle between a panel's blocks), a few lines per group rather than a block's worth at
-// once (a burst of 37 prefetches for a Q4_K block stalls on the line-fill buffers).
-constexpr int kAheadBytes = 4096;
+// Generation prefetches the panel stream ahead (prefetch_avx512.h), a few lines per group
+// rather than a block's worth at once (a burst of 37 prefetches for a Q4_K block stalls on the
+// line-fill buffers).
 
 // y[t * ldy + r] for the 16 rows of one panel and T tokens, slots slot0.. of a token block.
 // All per-token data sits at constant offsets from two pointers per group (act_avx512.h).
@@ -50,11 +50,14 @@ __attribute__((noinline)) void tile(const uint8_t* panel, int64_t npb, const uin
   constexpr size_t kGroupBytes = kSlots * U::kE + 3 * 4 * kSlots;
   const uint8_t* qbase = block + slot0 * U::kE;               // + gi * kGroupBytes
   const uint8_t* sbase = block + kSlots * U::kE + 4 * slot0;  // da; corr at +48; asum at +96
-  __m512 accf[T];
+  // Generation tiles of the K-quants (one Q8_K activation block per panel block) sum the groups
+  // times their sub-scales, and apply the block scales d, da and dmin once per block: 4 fewer
+  // vector operations per group. Larger tiles have no registers to spare for the extra sums.
+  constexpr bool kSuper = U::kSuper && T < 4;
+  __m512 accf[T], accb[kSuper ? T : 1], accm[kSuper ? T : 1];
   for (int t = 0; t < T; ++t) accf[t] = _mm512_setzero_ps();
   for (int64_t b = 0; b < npb; ++b) {
     const uint8_t* pb = panel + b * U::kPb;
-    const uint8_t* ahead = pb + kAheadBytes;
     // The groups of a block are unrolled at compile time so the decoders' shifts and nibble
     // choices (which depend on the group index) become immediates.
     auto group = [&](auto gc) {
@@ -62,7 +65,7 @@ __attribute__((noinline)) void tile(const uint8_t* panel, int64_t npb, const uin
       if constexpr (T < 4) {  // generation: ask for the panel bytes ahead, spread over groups
         constexpr int kLines = (U::kPb + 63) / 64;
         for (int l = g * kLines / U::kGroups; l < (g + 1) * kLines / U::kGroups; ++l)
-          _mm_prefetch(reinterpret_cast<const char*>(ahead + 64 * l), _MM_HINT_T0);
+          prefetch_line_ahead(pb + 64 * l);
       }
       const size_t gi = static_cast<size_t>(b * U::kGroups + g);
       const uint8_t* qg = qbase + gi * kGroupBytes;
@@ -87,24 +90,51 @@ __attribute__((noinline)) void tile(const uint8_t* panel, int64_t npb, const uin
           for (int t = 0; t < T; ++t) acc[t] = dpbusd_bcast(acc[t], c[s], qg + t * U::kE + 4 * s);
         }
       }
-      const __m512 sc = U::scale(pb, g);
-#pragma GCC unroll 16
-      for (int t = 0; t < T; ++t) {
-        const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[t]), sc);
-        accf[t] = _mm512_fmadd_ps(v, _mm512_set1_ps(load_f32(sg + 4 * t)), accf[t]);
-      }
-      if constexpr (U::kMin) {
-        const __m512 cf = U::coef(pb, g);
+      if constexpr (kSuper) {  // sub-scales here, the block scales once per block below
+        const __m512 sub = U::sub(pb, g);
+#pragma GCC unroll 4
+        for (int t = 0; t < T; ++t) {
+          accb[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), sub, accb[t]);
+        }
+        if constexpr (U::kMin) {
+          const __m512 msub = U::msub(pb, g);
+#pragma GCC unroll 4
+          for (int t = 0; t < T; ++t) {
+            accm[t] = _mm512_fmadd_ps(msub, _mm512_set1_ps(load_f32(sg + 96 + 4 * t)), accm[t]);
+          }
+        }
+      } else {
+        const __m512 sc = U::scale(pb, g);
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) {
-          accf[t] = _mm512_fmadd_ps(cf, _mm512_set1_ps(load_f32(sg + 96 + 4 * t)), accf[t]);
+          const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[t]), sc);
+          accf[t] = _mm512_fmadd_ps(v, _mm512_set1_ps(load_f32(sg + 4 * t)), accf[t]);
+        }
+        if constexpr (U::kMin) {
+          const __m512 cf = U::coef(pb, g);
+#pragma GCC unroll 16
+          for (int t = 0; t < T; ++t) {
+            accf[t] = _mm512_fmadd_ps(cf, _mm512_set1_ps(load_f32(sg + 96 + 4 * t)), accf[t]);
+          }
         }
       }
     };
+    if constexpr (kSuper) {
+      for (int t = 0; t < T; ++t) accb[t] = accm[t] = _mm512_setzero_ps();
+    }
     [&]<int... G>(std::integer_sequence<int, G...>) {
       (group(std::integral_constant<int, G>{}), ...);
     }
     (std::make_integer_sequence<int, U::kGroups>());
+    if constexpr (kSuper) {  // one activation scale per super-block: da of its first group
+      const uint8_t* sb = sbase + static_cast<size_t>(b * U::kGroups) * kGroupBytes;
+      const __m512 d = U::d(pb);
+      for (int t = 0; t < T; ++t) {
+        accf[t] = _mm512_fmadd_ps(_mm512_mul_ps(accb[t], d), _mm512_set1_ps(load_f32(sb + 4 * t)),
+                                  accf[t]);
+        if constexpr (U::kMin) accf[t] = _mm512_fmadd_ps(accm[t], U::dmin_neg(pb), accf[t]);
+      }
+    }
   }
   const __mmask16 mask = nrows >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << nrows) - 1);
   for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + t * ldy, mask, accf[t]);

@@ -1,7 +1,9 @@
 // Internal (AVX-512 translation units only): per-type decoders of one group of a packed panel
 // block (kernels/pack.h) into u8 code vectors (one __m512i per 4 elements x 16 rows), the
 // per-row f32 scale and, for types with a min, the per-row min coefficient.
-// Value of an element = scale * (code - kOffset) [+ coef * activation sum].
+// Value of an element = scale * (code - kOffset) [+ coef * activation sum]. The K-quants
+// (kSuper: one 256-element super-block per panel block) also give the factors apart:
+// scale = d * sub(g), coef = dmin_neg * msub(g).
 #pragma once
 
 #include <immintrin.h>
@@ -25,6 +27,7 @@ inline __m512 ld_i8_ps(const uint8_t* p) {
   return _mm512_cvtepi32_ps(
       _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
 }
+inline __m512 neg(__m512 v) { return _mm512_sub_ps(_mm512_setzero_ps(), v); }
 inline __m512i low4(__m512i v) { return _mm512_and_si512(v, _mm512_set1_epi8(15)); }
 inline __m512i high4(__m512i v) { return low4(_mm512_srli_epi16(v, 4)); }
 // Moves bit `from` of every byte to bit `to` (other bits garbage; mask afterwards).
@@ -51,6 +54,7 @@ inline void nibbles32(const uint8_t* pb, __m512i* c) {
 struct UnpQ8_0 {
   static constexpr int kE = 32, kGroups = 1, kPb = 544, kOffset = 128;
   static constexpr bool kMin = false;
+  static constexpr bool kSuper = false;
   static void codes(const uint8_t* pb, int, __m512i* c) {
     for (int s = 0; s < 8; ++s) c[s] = ld(pb + 64 * s);
   }
@@ -61,6 +65,7 @@ struct UnpQ8_0 {
 struct UnpQ4_0 {
   static constexpr int kE = 32, kGroups = 1, kPb = 288, kOffset = 8;
   static constexpr bool kMin = false;
+  static constexpr bool kSuper = false;
   static void codes(const uint8_t* pb, int, __m512i* c) { nibbles32(pb, c); }
   static __m512 scale(const uint8_t* pb, int) { return ld_f16(pb + 256); }
   static __m512 coef(const uint8_t*, int) { return _mm512_setzero_ps(); }
@@ -69,6 +74,7 @@ struct UnpQ4_0 {
 struct UnpIQ4_NL {
   static constexpr int kE = 32, kGroups = 1, kPb = 288, kOffset = 128;
   static constexpr bool kMin = false;
+  static constexpr bool kSuper = false;
   static void codes(const uint8_t* pb, int, __m512i* c) {
     nibbles32(pb, c);
     const __m512i t = table16(kIQ4NLValues);
@@ -81,6 +87,7 @@ struct UnpIQ4_NL {
 struct UnpMXFP4 {
   static constexpr int kE = 32, kGroups = 1, kPb = 272, kOffset = 128;
   static constexpr bool kMin = false;
+  static constexpr bool kSuper = false;
   static void codes(const uint8_t* pb, int, __m512i* c) {
     nibbles32(pb, c);
     const __m512i t = table16(kMXFP4Values);
@@ -101,6 +108,7 @@ struct UnpMXFP4 {
 struct UnpQ4_1 {
   static constexpr int kE = 32, kGroups = 1, kPb = 320, kOffset = 0;
   static constexpr bool kMin = true;
+  static constexpr bool kSuper = false;
   static void codes(const uint8_t* pb, int, __m512i* c) { nibbles32(pb, c); }
   static __m512 scale(const uint8_t* pb, int) { return ld_f16(pb + 256); }
   static __m512 coef(const uint8_t* pb, int) { return ld_f16(pb + 288); }
@@ -136,6 +144,7 @@ inline void add_q5_high(const uint8_t* qh_chunk, __m512i* c) {
 struct UnpQ5_0 {
   static constexpr int kE = 32, kGroups = 1, kPb = 352, kOffset = 16;
   static constexpr bool kMin = false;
+  static constexpr bool kSuper = false;
   static void codes(const uint8_t* pb, int, __m512i* c) {
     nibbles32(pb, c);
     add_q5_high(pb + 256, c);
@@ -147,6 +156,7 @@ struct UnpQ5_0 {
 struct UnpQ5_1 {
   static constexpr int kE = 32, kGroups = 1, kPb = 384, kOffset = 0;
   static constexpr bool kMin = true;
+  static constexpr bool kSuper = false;
   static void codes(const uint8_t* pb, int, __m512i* c) {
     nibbles32(pb, c);
     add_q5_high(pb + 256, c);
@@ -157,7 +167,7 @@ struct UnpQ5_1 {
 
 struct UnpQ4_K {
   static constexpr int kE = 32, kGroups = 8, kPb = 2368, kOffset = 0;
-  static constexpr bool kMin = true;
+  static constexpr bool kMin = true, kSuper = true;
   static void codes(const uint8_t* pb, int g, __m512i* c) {
     const uint8_t* base = pb + 64 * 8 * (g / 2);
     for (int j = 0; j < 8; ++j) {
@@ -165,13 +175,12 @@ struct UnpQ4_K {
       c[j] = g % 2 == 0 ? low4(z) : high4(z);
     }
   }
-  static __m512 scale(const uint8_t* pb, int g) {
-    return _mm512_mul_ps(ld_f16(pb + 2048), ld_u8_ps(pb + 2112 + 16 * g));
-  }
-  static __m512 coef(const uint8_t* pb, int g) {
-    return _mm512_mul_ps(ld_f16(pb + 2080),
-                         _mm512_sub_ps(_mm512_setzero_ps(), ld_u8_ps(pb + 2240 + 16 * g)));
-  }
+  static __m512 d(const uint8_t* pb) { return ld_f16(pb + 2048); }
+  static __m512 sub(const uint8_t* pb, int g) { return ld_u8_ps(pb + 2112 + 16 * g); }
+  static __m512 msub(const uint8_t* pb, int g) { return ld_u8_ps(pb + 2240 + 16 * g); }
+  static __m512 dmin_neg(const uint8_t* pb) { return neg(ld_f16(pb + 2080)); }
+  static __m512 scale(const uint8_t* pb, int g) { return _mm512_mul_ps(d(pb), sub(pb, g)); }
+  static __m512 coef(const uint8_t* pb, int g) { return _mm512_mul_ps(dmin_neg(pb), msub(pb, g)); }
 };
 
 struct UnpQ5_K : UnpQ4_K {
@@ -188,7 +197,7 @@ struct UnpQ5_K : UnpQ4_K {
 
 struct UnpQ6_K {
   static constexpr int kE = 16, kGroups = 16, kPb = 3360, kOffset = 32;
-  static constexpr bool kMin = false;
+  static constexpr bool kMin = false, kSuper = true;
   static void codes(const uint8_t* pb, int g, __m512i* c) {
     const int h = g / 8, k = (g / 2) % 4, half = g % 2;
     const __m512i m = _mm512_set1_epi8(0x30);
@@ -200,15 +209,15 @@ struct UnpQ6_K {
       c[j] = _mm512_or_si512(nib, _mm512_and_si512(hi, m));
     }
   }
-  static __m512 scale(const uint8_t* pb, int g) {
-    return _mm512_mul_ps(ld_f16(pb + 3328), ld_i8_ps(pb + 3072 + 16 * g));
-  }
+  static __m512 d(const uint8_t* pb) { return ld_f16(pb + 3328); }
+  static __m512 sub(const uint8_t* pb, int g) { return ld_i8_ps(pb + 3072 + 16 * g); }
+  static __m512 scale(const uint8_t* pb, int g) { return _mm512_mul_ps(d(pb), sub(pb, g)); }
   static __m512 coef(const uint8_t*, int) { return _mm512_setzero_ps(); }
 };
 
 struct UnpQ3_K {
   static constexpr int kE = 16, kGroups = 16, kPb = 1824, kOffset = 4;
-  static constexpr bool kMin = false;
+  static constexpr bool kMin = false, kSuper = true;
   static void codes(const uint8_t* pb, int g, __m512i* c) {
     const int h = g / 8, j2 = (g / 2) % 4, half = g % 2;
     const __m512i m3 = _mm512_set1_epi8(3), m4 = _mm512_set1_epi8(4);
@@ -219,15 +228,15 @@ struct UnpQ3_K {
       c[s] = _mm512_or_si512(lo, hb);
     }
   }
-  static __m512 scale(const uint8_t* pb, int g) {
-    return _mm512_mul_ps(ld_f16(pb + 1792), ld_i8_ps(pb + 1536 + 16 * g));
-  }
+  static __m512 d(const uint8_t* pb) { return ld_f16(pb + 1792); }
+  static __m512 sub(const uint8_t* pb, int g) { return ld_i8_ps(pb + 1536 + 16 * g); }
+  static __m512 scale(const uint8_t* pb, int g) { return _mm512_mul_ps(d(pb), sub(pb, g)); }
   static __m512 coef(const uint8_t*, int) { return _mm512_setzero_ps(); }
 };
 
 struct UnpQ2_K {
   static constexpr int kE = 16, kGroups = 16, kPb = 1344, kOffset = 0;
-  static constexpr bool kMin = true;
+  static constexpr bool kMin = true, kSuper = true;
   static void codes(const uint8_t* pb, int g, __m512i* c) {
     const int h = g / 8, j2 = (g / 2) % 4, half = g % 2;
     const __m512i m3 = _mm512_set1_epi8(3);
@@ -239,28 +248,29 @@ struct UnpQ2_K {
     return _mm512_cvtepu8_epi32(
         _mm_loadu_si128(reinterpret_cast<const __m128i*>(pb + 1024 + 16 * g)));
   }
-  static __m512 scale(const uint8_t* pb, int g) {
-    const __m512i s = _mm512_and_si512(sc(pb, g), _mm512_set1_epi32(15));
-    return _mm512_mul_ps(ld_f16(pb + 1280), _mm512_cvtepi32_ps(s));
+  static __m512 d(const uint8_t* pb) { return ld_f16(pb + 1280); }
+  static __m512 sub(const uint8_t* pb, int g) {
+    return _mm512_cvtepi32_ps(_mm512_and_si512(sc(pb, g), _mm512_set1_epi32(15)));
   }
-  static __m512 coef(const uint8_t* pb, int g) {
-    const __m512i mn = _mm512_srli_epi32(sc(pb, g), 4);
-    return _mm512_mul_ps(ld_f16(pb + 1312),
-                         _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_setzero_si512(), mn)));
+  static __m512 msub(const uint8_t* pb, int g) {
+    return _mm512_cvtepi32_ps(_mm512_srli_epi32(sc(pb, g), 4));
   }
+  static __m512 dmin_neg(const uint8_t* pb) { return neg(ld_f16(pb + 1312)); }
+  static __m512 scale(const uint8_t* pb, int g) { return _mm512_mul_ps(d(pb), sub(pb, g)); }
+  static __m512 coef(const uint8_t* pb, int g) { return _mm512_mul_ps(dmin_neg(pb), msub(pb, g)); }
 };
 
 struct UnpIQ4_XS {
   static constexpr int kE = 32, kGroups = 8, kPb = 2208, kOffset = 128;
-  static constexpr bool kMin = false;
+  static constexpr bool kMin = false, kSuper = true;
   static void codes(const uint8_t* pb, int g, __m512i* c) {
     nibbles32(pb + 256 * g, c);
     const __m512i t = table16(kIQ4NLValues);
     for (int s = 0; s < 8; ++s) c[s] = _mm512_shuffle_epi8(t, c[s]);
   }
-  static __m512 scale(const uint8_t* pb, int g) {
-    return _mm512_mul_ps(ld_f16(pb + 2176), ld_i8_ps(pb + 2048 + 16 * g));
-  }
+  static __m512 d(const uint8_t* pb) { return ld_f16(pb + 2176); }
+  static __m512 sub(const uint8_t* pb, int g) { return ld_i8_ps(pb + 2048 + 16 * g); }
+  static __m512 scale(const uint8_t* pb, int g) { return _mm512_mul_ps(d(pb), sub(pb, g)); }
   static __m512 coef(const uint8_t*, int) { return _mm512_setzero_ps(); }
 };
 
