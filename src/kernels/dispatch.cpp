@@ -176,15 +176,24 @@ void run_panel_jobs(PanelJob* jobs, int n_jobs, int64_t k, const float* x, int64
       }
     }
   });
+  // The threads split the panels of all the weights by bytes, not by count: Q/K/V of mixed
+  // types (Q4_K with a Q6_K V) would otherwise give one thread 20% more bytes to stream.
   int64_t total = 0;
-  for (int j = 0; j < n_jobs; ++j) total += jobs[j].np;
+  for (int j = 0; j < n_jobs; ++j) {
+    total += jobs[j].np * static_cast<int64_t>(panel_bytes(jobs[j].w->type, k));
+  }
   const int nt = pool.size();
   pool.run([&](int ti) {
-    // This thread's share of the panels of all the weights, in order.
+    // This thread's share: the panels whose first byte lies in [b, e) of the concatenation.
     const int64_t b = total * ti / nt, e = total * (ti + 1) / nt;
     int64_t first = 0;
-    for (int j = 0; j < n_jobs && first < e; first += jobs[j].np, ++j) {
-      const int64_t p0 = std::max(b - first, int64_t{0}), p1 = std::min(e - first, jobs[j].np);
+    for (int j = 0; j < n_jobs && first < e; ++j) {
+      const int64_t pb = static_cast<int64_t>(panel_bytes(jobs[j].w->type, k));
+      auto panel_at = [&](int64_t byte) {  // first panel starting at or after byte
+        return std::clamp<int64_t>((byte - first + pb - 1) / pb, 0, jobs[j].np);
+      };
+      const int64_t p0 = b <= first ? 0 : panel_at(b), p1 = panel_at(e);
+      first += jobs[j].np * pb;
       if (p0 >= p1) continue;
       const PanelJob& job = jobs[j];
       const PanelArgs args{job.w->type, job.w->data, job.w->row_bytes(), job.packed,
