@@ -136,6 +136,7 @@ void run_tiles(const Tiles& tiles, const PanelArgs& a, int64_t p0, int64_t p1) {
   thread_local AlignedBuffer<uint8_t> scratch;
   const size_t pbytes = panel_bytes(a.type, a.k);
   if (a.packed == nullptr && scratch.size() < pbytes) scratch.resize(pbytes);
+  prefetch_range_start(a, p0, p1);
   for (int64_t p = p0; p < p1; ++p) {
     const int64_t r0 = p * kPanelRows;
     const int nrows = static_cast<int>(std::min<int64_t>(kPanelRows, a.m - r0));

@@ -8,7 +8,10 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdint>
+
+#include "kernels/table.h"
 
 namespace owl::kernels::avx512 {
 namespace {
@@ -18,6 +21,18 @@ constexpr int kAheadBytes = 6144;
 // Asks for the 64-byte line at p + kAheadBytes.
 inline void prefetch_line_ahead(const uint8_t* p) {
   _mm_prefetch(reinterpret_cast<const char*>(p + kAheadBytes), _MM_HINT_T1);
+}
+
+// The first kAheadBytes of a thread's share of packed panels, which the tiles' own prefetches
+// never cover (asked for at once, into L1: they are needed now). Generation only.
+inline void prefetch_range_start(const PanelArgs& a, int64_t p0, int64_t p1) {
+  if (a.packed == nullptr || a.n_tokens >= 4 || p1 <= p0) return;
+  const uint8_t* start = a.packed + static_cast<size_t>(p0) * a.panel_stride;
+  const size_t bytes = std::min(static_cast<size_t>(kAheadBytes),
+                                static_cast<size_t>(p1 - p0) * a.panel_stride);
+  for (size_t off = 0; off < bytes; off += 64) {
+    _mm_prefetch(reinterpret_cast<const char*>(start + off), _MM_HINT_T0);
+  }
 }
 
 }  // namespace
