@@ -6,6 +6,7 @@
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "base/aligned_buffer.h"
 #include "base/cpu_features.h"
@@ -129,6 +130,28 @@ void run_standard(const KernelTable& t, const TensorView& w, const float* x, int
   });
 }
 
+// Units of a dispatch's panels (run_panel_jobs): a few microseconds of streaming each.
+constexpr int64_t kUnitBytes = int64_t{64} << 10;
+
+// A thread's run of work units [front, back), both in one word so that the owner (from the
+// front) and a thief (from the back) claim a unit with one compare-exchange.
+struct alignas(64) UnitRun {
+  std::atomic<uint64_t> fb{0};
+  void init(uint32_t n) { fb.store(uint64_t{n} << 32, std::memory_order_relaxed); }
+  bool take(bool front, uint32_t* unit) {
+    uint64_t v = fb.load(std::memory_order_relaxed);
+    for (;;) {
+      const uint32_t f = static_cast<uint32_t>(v), b = static_cast<uint32_t>(v >> 32);
+      if (f >= b) return false;
+      const uint64_t next = front ? (uint64_t{b} << 32) | (f + 1) : (uint64_t{b - 1} << 32) | f;
+      if (fb.compare_exchange_weak(v, next, std::memory_order_relaxed)) {
+        *unit = front ? f : b - 1;
+        return true;
+      }
+    }
+  }
+};
+
 // One weight on the panel path: its rows in panels (packed at load, or null: packed on the fly)
 // and where its outputs go.
 struct PanelJob {
@@ -176,23 +199,25 @@ void run_panel_jobs(PanelJob* jobs, int n_jobs, int64_t k, const float* x, int64
       }
     }
   });
-  // The threads split the panels of all the weights by bytes, not by count: Q/K/V of mixed
-  // types (Q4_K with a Q6_K V) would otherwise give one thread 20% more bytes to stream.
+  // The panels of all the weights, concatenated, are cut into units of about kUnitBytes. Each
+  // thread owns a run of units (an equal share of the bytes: Q/K/V of mixed types, e.g. Q4_K
+  // with a Q6_K V, would give one thread 20% more bytes if split by count) and takes them from
+  // the front; a thread that runs out takes units from the back of another thread's run, so
+  // nobody idles while the other streams alone at half the bus.
   int64_t total = 0;
   for (int j = 0; j < n_jobs; ++j) {
     total += jobs[j].np * static_cast<int64_t>(panel_bytes(jobs[j].w->type, k));
   }
   const int nt = pool.size();
-  pool.run([&](int ti) {
-    // This thread's share: the panels whose first byte lies in [b, e) of the concatenation.
-    const int64_t b = total * ti / nt, e = total * (ti + 1) / nt;
+  // The panels whose first byte lies in [lo, hi) of the concatenation.
+  auto run_bytes = [&](int64_t lo, int64_t hi) {
     int64_t first = 0;
-    for (int j = 0; j < n_jobs && first < e; ++j) {
+    for (int j = 0; j < n_jobs && first < hi; ++j) {
       const int64_t pb = static_cast<int64_t>(panel_bytes(jobs[j].w->type, k));
       auto panel_at = [&](int64_t byte) {  // first panel starting at or after byte
         return std::clamp<int64_t>((byte - first + pb - 1) / pb, 0, jobs[j].np);
       };
-      const int64_t p0 = b <= first ? 0 : panel_at(b), p1 = panel_at(e);
+      const int64_t p0 = lo <= first ? 0 : panel_at(lo), p1 = panel_at(hi);
       first += jobs[j].np * pb;
       if (p0 >= p1) continue;
       const PanelJob& job = jobs[j];
@@ -200,6 +225,23 @@ void run_panel_jobs(PanelJob* jobs, int n_jobs, int64_t k, const float* x, int64
                            job.panel_stride, act + job.act_offset, job.block_bytes, n_tokens,
                            k, job.w->ne[1], job.y, job.ldy};
       job.pp->run(args, p0, p1);
+    }
+  };
+  auto share = [&](int ti) { return total * ti / nt; };
+  std::vector<UnitRun> runs(static_cast<size_t>(nt));
+  for (int ti = 0; ti < nt; ++ti) {
+    runs[ti].init(static_cast<uint32_t>((share(ti + 1) - share(ti) + kUnitBytes - 1) / kUnitBytes));
+  }
+  auto unit_bytes = [&](int owner, uint32_t u) {
+    const int64_t lo = share(owner) + int64_t{u} * kUnitBytes;
+    run_bytes(lo, std::min(lo + kUnitBytes, share(owner + 1)));
+  };
+  pool.run([&](int ti) {
+    uint32_t u;
+    while (runs[ti].take(true, &u)) unit_bytes(ti, u);
+    for (int s = 1; s < nt; ++s) {
+      const int v = (ti + s) % nt;
+      while (runs[v].take(false, &u)) unit_bytes(v, u);
     }
   });
 }
