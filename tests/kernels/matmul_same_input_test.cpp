@@ -65,6 +65,49 @@ TEST(MatmulSameInput, EqualsOneMatmulPerWeight) {
   }
 }
 
+// Weights of about 1.4 MB split into many work units (kernels/dispatch.cpp: 64 KiB each, owned
+// runs, stealing from the back): every thread count gives the single-thread result, so every
+// panel is computed, once, whichever thread takes it. Three threads on two cores make stealing
+// likely.
+TEST(MatmulSameInput, ManyUnitsOnAnyThreadCount) {
+  const int64_t k = 1024;
+  const DType types[] = {DType::kQ4_K, DType::kQ6_K, DType::kF16};
+  const int64_t rows[] = {512, 640, 300};
+  ThreadPool one(1);
+  std::vector<testing::Weight> ws;
+  std::vector<TensorView> views;
+  for (int i = 0; i < 3; ++i) {
+    ws.push_back(make_weight(types[i], random_matrix(rows[i], k, 60 + i), rows[i], k));
+  }
+  for (int i = 0; i < 3; ++i) {
+    views.push_back(ws[i].view);
+    repack_in_place(views.back(), one);
+  }
+  const auto x = random_matrix(5, k, 9);
+  for (int64_t n : {1, 5}) {
+    std::vector<std::vector<float>> want(3);
+    for (int i = 0; i < 3; ++i) {
+      want[i].resize(static_cast<size_t>(n * rows[i]));
+      matmul(views[i], x.data(), k, want[i].data(), rows[i], n, one);
+    }
+    for (int threads : {1, 2, 3}) {
+      ThreadPool pool(threads);
+      for (int rep = 0; rep < 3; ++rep) {
+        std::vector<std::vector<float>> got(3);
+        std::vector<MatmulOutput> outs;
+        for (int i = 0; i < 3; ++i) {
+          got[i].assign(want[i].size(), -1.0f);
+          outs.push_back({&views[i], got[i].data(), rows[i]});
+        }
+        matmul_same_input(outs, x.data(), k, n, pool);
+        for (int i = 0; i < 3; ++i) {
+          ASSERT_EQ(got[i], want[i]) << "threads " << threads << " tokens " << n << " weight " << i;
+        }
+      }
+    }
+  }
+}
+
 TEST(MatmulSameInput, RejectsABadWeightByName) {
   ThreadPool pool(1);
   const testing::Weight w = make_weight(DType::kQ4_0, random_matrix(4, 64, 1), 4, 64);
