@@ -162,6 +162,7 @@ struct PanelJob {
   float* y;
   int64_t ldy;
   int64_t np = 0;            // panels (filled by run_panel_jobs)
+  int64_t pbytes = 0;        // bytes of one panel
   size_t block_bytes = 0;    // activation bytes per token block
   size_t act_offset = 0;     // where its activation layout starts in the scratch
   bool converts = false;     // the first job of its layout: it fills the layout
@@ -177,6 +178,7 @@ void run_panel_jobs(PanelJob* jobs, int n_jobs, int64_t k, const float* x, int64
   for (int j = 0; j < n_jobs; ++j) {
     PanelJob& job = jobs[j];
     job.np = (job.w->ne[1] + kPanelRows - 1) / kPanelRows;
+    job.pbytes = static_cast<int64_t>(panel_bytes(job.w->type, k));
     job.block_bytes = (job.pp->block_bytes(k) + 63) / 64 * 64;
     job.converts = true;
     job.act_offset = act_bytes;
@@ -205,15 +207,13 @@ void run_panel_jobs(PanelJob* jobs, int n_jobs, int64_t k, const float* x, int64
   // the front; a thread that runs out takes units from the back of another thread's run, so
   // nobody idles while the other streams alone at half the bus.
   int64_t total = 0;
-  for (int j = 0; j < n_jobs; ++j) {
-    total += jobs[j].np * static_cast<int64_t>(panel_bytes(jobs[j].w->type, k));
-  }
+  for (int j = 0; j < n_jobs; ++j) total += jobs[j].np * jobs[j].pbytes;
   const int nt = pool.size();
   // The panels whose first byte lies in [lo, hi) of the concatenation.
   auto run_bytes = [&](int64_t lo, int64_t hi) {
     int64_t first = 0;
     for (int j = 0; j < n_jobs && first < hi; ++j) {
-      const int64_t pb = static_cast<int64_t>(panel_bytes(jobs[j].w->type, k));
+      const int64_t pb = jobs[j].pbytes;
       auto panel_at = [&](int64_t byte) {  // first panel starting at or after byte
         return std::clamp<int64_t>((byte - first + pb - 1) / pb, 0, jobs[j].np);
       };

@@ -37,10 +37,6 @@ inline float load_f32(const uint8_t* p) {
   return v;
 }
 
-// Generation prefetches the panel stream ahead (prefetch_avx512.h), a few lines per group
-// rather than a block's worth at once (a burst of 37 prefetches for a Q4_K block stalls on the
-// line-fill buffers).
-
 // y[t * ldy + r] for the 16 rows of one panel and T tokens, slots slot0.. of a token block.
 // All per-token data sits at constant offsets from two pointers per group (act_avx512.h).
 template <class U, int T>
@@ -62,7 +58,10 @@ __attribute__((noinline)) void tile(const uint8_t* panel, int64_t npb, const uin
     // choices (which depend on the group index) become immediates.
     auto group = [&](auto gc) {
       constexpr int g = decltype(gc)::value;
-      if constexpr (T < 4) {  // generation: ask for the panel bytes ahead, spread over groups
+      // Generation asks for the panel stream ahead (prefetch_avx512.h), a few lines per group
+      // rather than a block's worth at once (a burst of 37 prefetches for a Q4_K block stalls
+      // on the line-fill buffers).
+      if constexpr (T < 4) {
         constexpr int kLines = (U::kPb + 63) / 64;
         for (int l = g * kLines / U::kGroups; l < (g + 1) * kLines / U::kGroups; ++l)
           prefetch_line_ahead(pb + 64 * l);
