@@ -46,4 +46,18 @@ std::shared_ptr<uint8_t[]> shared_pages(size_t bytes) {
                                     [bytes](uint8_t* q) { unmap_pages(q, bytes); });
 }
 
+std::shared_ptr<uint8_t[]> PageArena::allocate(size_t bytes) {
+  bytes = round_up(bytes == 0 ? 1 : bytes, 64);
+  if (bytes >= chunk_bytes_ / 2) return shared_pages(bytes);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (chunk_ == nullptr || used_ + bytes > chunk_bytes_) {
+    chunk_ = shared_pages(chunk_bytes_);
+    used_ = 0;
+    if (chunk_ == nullptr) return nullptr;
+  }
+  std::shared_ptr<uint8_t[]> piece(chunk_, chunk_.get() + used_);
+  used_ += bytes;
+  return piece;
+}
+
 }  // namespace owl

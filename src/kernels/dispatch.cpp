@@ -370,14 +370,14 @@ bool repack_useful(const TensorView& w) {
   return panel_ok(table().panel[type_index(w.type)], w.type, w.ne[0]);
 }
 
-bool repack_in_place(TensorView& w, ThreadPool& pool) {
+bool repack_in_place(TensorView& w, ThreadPool& pool, PageArena* arena) {
   if (!repack_useful(w) || w.ne[3] != 1) return false;
   const int64_t k = w.ne[0], m = w.ne[1], n_mat = w.ne[2];
   const int64_t np = (m + kPanelRows - 1) / kPanelRows;
   const size_t stride = (panel_bytes(w.type, k) + 63) / 64 * 64;
   const size_t per_matrix = stride * static_cast<size_t>(np);
   const size_t total = per_matrix * static_cast<size_t>(n_mat);
-  std::shared_ptr<uint8_t[]> panels = shared_pages(total);
+  std::shared_ptr<uint8_t[]> panels = arena != nullptr ? arena->allocate(total) : shared_pages(total);
   OWL_CHECK(panels != nullptr, "repack: out of memory for {} ({} bytes)", w.name, total);
   uint8_t* dst = panels.get();
   const size_t row_bytes = w.row_bytes();

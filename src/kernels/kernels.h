@@ -9,6 +9,7 @@
 #include <span>
 #include <string_view>
 
+#include "base/huge_pages.h"
 #include "base/thread_pool.h"
 #include "tensor/tensor.h"
 
@@ -63,8 +64,9 @@ bool repack_supported(DType type);
 bool repack_useful(const TensorView& w);
 // Repacks a weight (2-D, or stacked matrices) into panels carried by the view itself: matmul()
 // on the view (or on its matrix(i)) then reads the panels. Returns false (view unchanged) when
-// repacking does not apply.
-bool repack_in_place(TensorView& w, ThreadPool& pool);
+// repacking does not apply. With an arena, the panels are a piece of its huge-page chunks (the
+// weights of a small model are each smaller than a huge page).
+bool repack_in_place(TensorView& w, ThreadPool& pool, PageArena* arena = nullptr);
 // Packs a 2-D weight (rows split across the pool). Types without a panel layout come back with
 // null panels and matmul() then uses the original view.
 PackedWeight repack(const TensorView& w, ThreadPool& pool);

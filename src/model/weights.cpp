@@ -130,7 +130,7 @@ TensorView WeightBinder::tensor(std::string_view gguf_name, std::string_view hf_
     fail("{}: tensor {} has type {}, which owl cannot multiply", path(), t->name, dtype_name(t->type));
   }
   TensorView view = *t;
-  if (repack_pool_ != nullptr && !view.panels && kernels::repack_in_place(view, *repack_pool_)) {
+  if (repack_pool_ != nullptr && !view.panels && kernels::repack_in_place(view, *repack_pool_, &panel_pages_)) {
     source_->release_pages(*t);
   }
   return view;
@@ -147,7 +147,7 @@ TensorView WeightBinder::embedding(std::string_view gguf_name, std::string_view 
 
 TensorView WeightBinder::for_matmul(const TensorView& view) {
   TensorView v = view;
-  if (repack_pool_ != nullptr && !v.panels) kernels::repack_in_place(v, *repack_pool_);
+  if (repack_pool_ != nullptr && !v.panels) kernels::repack_in_place(v, *repack_pool_, &panel_pages_);
   return v;
 }
 

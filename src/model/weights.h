@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/aligned_buffer.h"
+#include "base/huge_pages.h"
 #include "base/thread_pool.h"
 #include "tensor/tensor.h"
 
@@ -142,6 +143,9 @@ class WeightBinder {
   std::string path_;
   std::vector<RecordedTensor>* record_ = nullptr;
   ThreadPool* repack_pool_ = nullptr;
+  // Repacked panels, back to back in huge pages: a small model's matrices are each below 2 MiB
+  // and would otherwise be streamed through 4 KiB pages.
+  PageArena panel_pages_;
   std::deque<TensorView> recorded_views_;
   std::set<std::string> used_;
 };
