@@ -132,6 +132,7 @@ void run_standard(const KernelTable& t, const TensorView& w, const float* x, int
 
 // Units of a dispatch's panels (run_panel_jobs): a few microseconds of streaming each.
 constexpr int64_t kUnitBytes = int64_t{64} << 10;
+constexpr int64_t kTailUnits = 4;
 
 // A thread's run of work units [front, back), both in one word so that the owner (from the
 // front) and a thief (from the back) claim a unit with one compare-exchange.
@@ -227,14 +228,28 @@ void run_panel_jobs(PanelJob* jobs, int n_jobs, int64_t k, const float* x, int64
       job.pp->run(args, p0, p1);
     }
   };
+  // The last kUnitBytes of a share are cut finer (kTailUnits units): they are what a thread
+  // that ran out steals first, so the threads finish closer together.
   auto share = [&](int ti) { return total * ti / nt; };
+  auto head_bytes = [&](int ti) { return std::max<int64_t>(0, share(ti + 1) - share(ti) - kUnitBytes); };
   std::vector<UnitRun> runs(static_cast<size_t>(nt));
   for (int ti = 0; ti < nt; ++ti) {
-    runs[ti].init(static_cast<uint32_t>((share(ti + 1) - share(ti) + kUnitBytes - 1) / kUnitBytes));
+    const int64_t head_units = (head_bytes(ti) + kUnitBytes - 1) / kUnitBytes;
+    runs[ti].init(static_cast<uint32_t>(head_units + kTailUnits));
   }
   auto unit_bytes = [&](int owner, uint32_t u) {
-    const int64_t lo = share(owner) + int64_t{u} * kUnitBytes;
-    run_bytes(lo, std::min(lo + kUnitBytes, share(owner + 1)));
+    const int64_t head = head_bytes(owner);
+    const int64_t head_units = (head + kUnitBytes - 1) / kUnitBytes;
+    int64_t lo, hi;
+    if (u < head_units) {
+      lo = int64_t{u} * kUnitBytes;
+      hi = std::min(lo + kUnitBytes, head);
+    } else {  // tail unit i of kTailUnits over [head, share length)
+      const int64_t len = share(owner + 1) - share(owner) - head, i = u - head_units;
+      lo = head + len * i / kTailUnits;
+      hi = head + len * (i + 1) / kTailUnits;
+    }
+    run_bytes(share(owner) + lo, share(owner) + hi);
   };
   pool.run([&](int ti) {
     uint32_t u;
