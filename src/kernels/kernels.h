@@ -9,9 +9,12 @@
 #include <span>
 #include <string_view>
 
-#include "base/huge_pages.h"
 #include "base/thread_pool.h"
 #include "tensor/tensor.h"
+
+namespace owl {
+class PageArena;  // base/huge_pages.h
+}  // namespace owl
 
 namespace owl::kernels {
 
