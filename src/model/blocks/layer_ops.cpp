@@ -47,9 +47,16 @@ void project_same_input(std::span<const Projection> ps, const float* x, int64_t 
 
 void rms_norm_rows(const float* x, const float* weight, float* out, int64_t n, int32_t width,
                    int64_t stride, float eps, ThreadPool& pool) {
-  pool.parallel_for(n, [&](int64_t b, int64_t e, int) {
+  auto rows = [&](int64_t b, int64_t e, int) {
     for (int64_t r = b; r < e; ++r) kernels::rms_norm(x + r * stride, weight, out + r * stride, width, eps);
-  });
+  };
+  // A few thousand elements (one token's per-head norms) take less time than waking the pool.
+  constexpr int64_t kMinParallel = 16384;
+  if (n * width < kMinParallel) {
+    rows(0, n, 0);
+  } else {
+    pool.parallel_for(n, rows);
+  }
 }
 
 void rope_rows(const Rope& rope, const Batch& batch, float* x, int32_t n_heads, int32_t head_dim,
