@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/bandwidth.h"
 #include "kernels/kernels.h"
 #include "tensor/quant.h"
 

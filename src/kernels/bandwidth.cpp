@@ -1,4 +1,6 @@
-// Memory-bandwidth probe: the roofline `owl bench` compares generation speed against.
+// Memory-bandwidth probe (kernels/bandwidth.h).
+#include "kernels/bandwidth.h"
+
 #include <immintrin.h>
 
 #include <algorithm>
@@ -6,9 +8,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "base/aligned_buffer.h"
 #include "base/cpu_features.h"
-#include "kernels/kernels.h"
+#include "base/thread_pool.h"
 
 namespace owl::kernels {
 namespace {
@@ -46,31 +47,40 @@ uint64_t read_scalar(const uint8_t* p, size_t bytes) {
 
 }  // namespace
 
-double measure_bandwidth_gbs(ThreadPool& pool, size_t bytes) {
+BandwidthProbe::BandwidthProbe(ThreadPool& pool, size_t bytes) : pool_(pool) {
   const int nt = pool.size();
-  const size_t slice = std::max<size_t>(bytes / static_cast<size_t>(nt) / 4096 * 4096, 4096);
-  AlignedBuffer<uint8_t> buf(slice * static_cast<size_t>(nt));
-  const bool wide = cpu_features().has_avx2_level();
-  // Each thread writes (first touch) and then reads its own contiguous slice.
+  slice_ = std::max<size_t>(bytes / static_cast<size_t>(nt) / 4096 * 4096, 4096);
+  buf_.resize(slice_ * static_cast<size_t>(nt));
+  sink_.assign(static_cast<size_t>(nt), 0);
+  // Each thread writes (first touch) its own contiguous slice, then reads only that.
   pool.run([&](int t) {
-    uint8_t* p = buf.data() + slice * static_cast<size_t>(t);
-    for (size_t i = 0; i < slice; i += 64) p[i] = static_cast<uint8_t>(i >> 6);
+    uint8_t* p = buf_.data() + slice_ * static_cast<size_t>(t);
+    for (size_t i = 0; i < slice_; i += 64) p[i] = static_cast<uint8_t>(i >> 6);
   });
-  std::vector<uint64_t> sink(static_cast<size_t>(nt));
+}
+
+double BandwidthProbe::measure() {
+  const int nt = pool_.size();
+  const bool wide = cpu_features().has_avx2_level();
   double best = 0;
   for (int rep = 0; rep < 5; ++rep) {
     const auto start = std::chrono::steady_clock::now();
-    pool.run([&](int t) {
-      const uint8_t* p = buf.data() + slice * static_cast<size_t>(t);
-      sink[static_cast<size_t>(t)] += wide ? read_avx2(p, slice) : read_scalar(p, slice);
+    pool_.run([&](int t) {
+      const uint8_t* p = buf_.data() + slice_ * static_cast<size_t>(t);
+      sink_[static_cast<size_t>(t)] += wide ? read_avx2(p, slice_) : read_scalar(p, slice_);
     });
     const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    best = std::max(best, static_cast<double>(slice * static_cast<size_t>(nt)) / sec / 1e9);
+    best = std::max(best, static_cast<double>(slice_ * static_cast<size_t>(nt)) / sec / 1e9);
   }
   // Keep the sums observable so the reads are not optimised away.
   volatile uint64_t keep = 0;
-  for (uint64_t s : sink) keep = keep + s;
+  for (uint64_t s : sink_) keep = keep + s;
   return best;
+}
+
+double measure_bandwidth_gbs(ThreadPool& pool, size_t bytes) {
+  BandwidthProbe probe(pool, bytes);
+  return probe.measure();
 }
 
 }  // namespace owl::kernels

@@ -144,8 +144,4 @@ struct AttentionArgs {
 };
 void attention(const AttentionArgs& a, ThreadPool& pool);
 
-// Streaming-read memory bandwidth in GB/s (1e9 bytes/s) with all threads of the pool: each
-// reads its slice of a buffer of `bytes` (default 1 GiB, far beyond the caches); best of 3.
-double measure_bandwidth_gbs(ThreadPool& pool, size_t bytes = size_t{1} << 30);
-
 }  // namespace owl::kernels

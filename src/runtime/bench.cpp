@@ -4,8 +4,12 @@
 
 #include <sys/resource.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <fstream>
 #include <map>
+#include <memory>
 #include <random>
 
 #include <fmt/format.h>
@@ -13,6 +17,7 @@
 #include "base/error.h"
 #include "base/thread_pool.h"
 #include "formats/gguf.h"
+#include "kernels/bandwidth.h"
 #include "kernels/kernels.h"
 #include "model/loader.h"
 #include "runtime/batch_engine.h"
@@ -26,6 +31,19 @@ double peak_rss_mb() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return u.ru_maxrss / 1024.0;
+}
+
+// Resident set size now (/proc/self/statm), 0 where unavailable.
+double current_rss_mb() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  if (!(statm >> size >> resident)) return 0;
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
 
 // "Q4_K_M" from general.file_type when the file says, else the type holding most weight bytes.
@@ -58,11 +76,9 @@ std::string model_type_name(const Model& model) {
 }
 
 void summarise(BenchTest& t) {
-  std::vector<double> v = t.tokens_per_s;
-  std::sort(v.begin(), v.end());
-  t.min = v.front();
-  t.max = v.back();
-  t.median = v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+  t.min = *std::min_element(t.tokens_per_s.begin(), t.tokens_per_s.end());
+  t.max = *std::max_element(t.tokens_per_s.begin(), t.tokens_per_s.end());
+  t.median = median_of(t.tokens_per_s);
 }
 
 double time_prompt(Model& model, KvCache& cache, const std::vector<int32_t>& ids, ThreadPool& pool,
@@ -122,20 +138,31 @@ BenchResult run_bench(const std::string& path, const BenchOptions& o) {
     summarise(t);
     r.tests.push_back(t);
   }
+  // The bandwidth is probed before the generation runs and after each of them, so the roofline
+  // pairs the generation speed with the bandwidth the machine had at the same time (the host's
+  // bandwidth drifts). The probe's buffer is left out of the peak RSS: the high-water mark is
+  // read before it exists, and the resident size after it is gone covers what the runs touched
+  // since (the KV cache only grows).
+  const double rss_before_probe = peak_rss_mb();
+  auto probe = std::make_unique<kernels::BandwidthProbe>(pool);
   if (o.n_gen > 0) {
     BenchTest t;
     t.name = fmt::format("tg{}", o.n_gen);
     t.n_tokens = o.n_gen;
     time_generation(*model, cache, random_ids(std::min(o.n_gen, 16)), pool, logits);  // warm-up
+    r.bandwidth_samples.push_back(probe->measure());
     for (int i = 0; i < o.reps; ++i) {
       t.tokens_per_s.push_back(o.n_gen / time_generation(*model, cache, random_ids(o.n_gen), pool, logits));
+      r.bandwidth_samples.push_back(probe->measure());
     }
     summarise(t);
     r.tests.push_back(t);
+  } else {
+    r.bandwidth_samples.push_back(probe->measure());
   }
-  // The bandwidth probe's buffer comes after the peak-RSS reading, so it does not inflate it.
-  r.peak_rss_mb = peak_rss_mb();
-  r.bandwidth_gbs = kernels::measure_bandwidth_gbs(pool);
+  probe.reset();
+  r.peak_rss_mb = std::max(rss_before_probe, current_rss_mb());
+  r.bandwidth_gbs = median_of(r.bandwidth_samples);
   const double roofline = r.bandwidth_gbs * 1e9 / static_cast<double>(std::max<uint64_t>(1, r.bytes_per_token));
   for (BenchTest& t : r.tests) {
     if (t.name.rfind("tg", 0) == 0) t.roofline_fraction = t.median / roofline;
@@ -149,6 +176,7 @@ nlohmann::ordered_json bench_to_json(const BenchResult& r) {
   j["type"] = r.type;
   j["threads"] = r.threads;
   j["bandwidth_gbs"] = r.bandwidth_gbs;
+  j["bandwidth_samples"] = r.bandwidth_samples;
   j["bytes_per_token"] = r.bytes_per_token;
   j["load_s"] = r.load_s;
   j["peak_rss_mb"] = r.peak_rss_mb;
@@ -174,7 +202,9 @@ std::string bench_to_text(const BenchResult& r) {
   s += fmt::format("threads      {}\n", r.threads);
   s += fmt::format("load         {:.2f} s\n", r.load_s);
   s += fmt::format("peak RSS     {:.0f} MiB\n", r.peak_rss_mb);
-  s += fmt::format("bandwidth    {:.1f} GB/s (measured now, all threads)\n", r.bandwidth_gbs);
+  s += fmt::format("bandwidth    {:.1f} GB/s (all threads; median of {} probes{})\n", r.bandwidth_gbs,
+                   r.bandwidth_samples.size(), r.tests.size() > 0 && r.tests.back().name.rfind("tg", 0) == 0
+                                                   ? " around the generation runs" : "");
   s += fmt::format("weights/tok  {:.1f} MB read per generated token\n", r.bytes_per_token / 1e6);
   s += fmt::format("{:<8} {:>12} {:>10} {:>10} {:>10}\n", "test", "tok/s", "min", "max", "roofline");
   for (const BenchTest& t : r.tests) {

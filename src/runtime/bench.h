@@ -30,7 +30,8 @@ struct BenchResult {
   std::string model;
   std::string type;
   int32_t threads = 0;
-  double bandwidth_gbs = 0;
+  double bandwidth_gbs = 0;                // median of the samples
+  std::vector<double> bandwidth_samples;   // one probe before the generation runs, one after each
   uint64_t bytes_per_token = 0;
   double load_s = 0;
   double peak_rss_mb = 0;

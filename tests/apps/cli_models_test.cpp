@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 
@@ -53,6 +54,49 @@ INSTANTIATE_TEST_SUITE_P(Archs, GoldenCli,
                            for (char& ch : n) ch = (ch == '-') ? '_' : ch;
                            return n;
                          });
+
+// `owl bench --json`: the fields the speed issue names, medians within their ranges, one
+// bandwidth probe before the generation runs and one after each, the roofline fraction derived
+// from them, and a peak RSS that leaves out the probe's 512 MiB buffer.
+TEST(BenchCli, JsonReportIsConsistent) {
+  const std::string model = kShared + "/golden/qwen3/model.gguf";
+  const OwlResult r = run_owl({"bench", model, "-p", "8", "-n", "8", "-t", "2", "-r", "2", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("model").get<std::string>(), model);
+  EXPECT_EQ(j.at("threads").get<int>(), 2);
+  EXPECT_FALSE(j.at("type").get<std::string>().empty());
+  const auto samples = j.at("bandwidth_samples").get<std::vector<double>>();
+  ASSERT_EQ(samples.size(), 3u);
+  std::vector<double> sorted = samples;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_GT(sorted.front(), 0.0);
+  const double bandwidth = j.at("bandwidth_gbs").get<double>();
+  EXPECT_DOUBLE_EQ(bandwidth, sorted[1]);
+  const double bytes = j.at("bytes_per_token").get<double>();
+  EXPECT_GT(bytes, 0.0);
+  EXPECT_LE(bytes, static_cast<double>(fs::file_size(model)));
+  EXPECT_GT(j.at("load_s").get<double>(), 0.0);
+  const double rss = j.at("peak_rss_mb").get<double>();
+  EXPECT_GT(rss, 0.0);
+  EXPECT_LT(rss, 500.0);
+  const auto& tests = j.at("tests");
+  ASSERT_EQ(tests.size(), 2u);
+  EXPECT_EQ(tests[0].at("name"), "pp8");
+  EXPECT_EQ(tests[1].at("name"), "tg8");
+  EXPECT_FALSE(tests[0].contains("roofline_fraction"));
+  for (const auto& t : tests) {
+    EXPECT_EQ(t.at("n_tokens").get<int>(), 8);
+    EXPECT_EQ(t.at("samples").size(), 2u);
+    const double median = t.at("tokens_per_s").get<double>();
+    EXPECT_GT(median, 0.0);
+    EXPECT_LE(t.at("min").get<double>(), median);
+    EXPECT_GE(t.at("max").get<double>(), median);
+  }
+  const double roofline_tok_s = bandwidth * 1e9 / bytes;
+  EXPECT_NEAR(tests[1].at("roofline_fraction").get<double>(), tests[1].at("tokens_per_s").get<double>() / roofline_tok_s,
+              1e-9);
+}
 
 TEST(ChatCli, AnswersAndHonoursResetAndExit) {
   const std::string m = kShared + "/models/stories260K/";
