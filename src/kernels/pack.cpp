@@ -66,14 +66,12 @@ void pack_q45_k_common(uint8_t* pb, int r, const Block* b) {
   put_run(pb, 0, 32, r, b->qs);
   put2(pb + 2048, r, b->d);
   put2(pb + 2080, r, b->dmin);
-  uint32_t high = 0;  // 2 high bits of each 6-bit sub-scale and sub-min (kernels/pack.h)
   for (int s = 0; s < 8; ++s) {
     uint8_t sc, m;
     quant_detail::get_scale_min_k4(s, b->scales, &sc, &m);
-    pb[2112 + 16 * s + r] = static_cast<uint8_t>((sc & 15) | (m & 15) << 4);
-    high |= static_cast<uint32_t>(sc >> 4 | (m >> 4) << 2) << (4 * s);
+    pb[2112 + 16 * s + r] = sc;
+    pb[2240 + 16 * s + r] = m;
   }
-  std::memcpy(pb + 2240 + 4 * r, &high, 4);
 }
 void pack_q4_k(uint8_t* pb, int r, const uint8_t* blk) {
   pack_q45_k_common(pb, r, reinterpret_cast<const BlockQ4_K*>(blk));
@@ -81,7 +79,7 @@ void pack_q4_k(uint8_t* pb, int r, const uint8_t* blk) {
 void pack_q5_k(uint8_t* pb, int r, const uint8_t* blk) {
   const auto* b = reinterpret_cast<const BlockQ5_K*>(blk);
   pack_q45_k_common(pb, r, b);
-  put_run(pb + 2304, 0, 8, r, b->qh);
+  put_run(pb + 2368, 0, 8, r, b->qh);
 }
 void pack_q6_k(uint8_t* pb, int r, const uint8_t* blk) {
   const auto* b = reinterpret_cast<const BlockQ6_K*>(blk);
@@ -148,10 +146,10 @@ bool pack_info(DType t, PackInfo* out) {
       *out = {pack_q5_1, 384};
       return true;
     case DType::kQ4_K:
-      *out = {pack_q4_k, 2304};
+      *out = {pack_q4_k, 2368};
       return true;
     case DType::kQ5_K:
-      *out = {pack_q5_k, 2816};
+      *out = {pack_q5_k, 2880};
       return true;
     case DType::kQ6_K:
       *out = {pack_q6_k, 3360};

@@ -12,11 +12,10 @@
 //                  16+4j+i); d f16[16] @256.  IQ4_NL: same.  MXFP4 (272): nib, e u8[16] @256
 //   Q4_1   (320):  nib, d f16[16] @256, m f16[16] @288
 //   Q5_0   (352):  nib, qh chunk @256 (lane r = row's qh), d @320.  Q5_1 (384): + m @352
-//   Q4_K   (2304, the GGUF size): qs 32 chunks, chunk 8p+j = qs[32p+4j..] (low nibble:
-//                  sub-block 2p, high: 2p+1); d f16[16] @2048, dmin f16[16] @2080; the 6-bit
-//                  sub-scales sc and sub-mins m: low u8[8][16] @2112 = (sc & 15) | (m & 15) << 4,
-//                  high u32[16] @2240, bits 4s..4s+3 = sc >> 4 | (m >> 4) << 2 for sub-block s
-//   Q5_K   (2816): Q4_K + qh 8 chunks @2304, chunk j = qh[4j..4j+3]
+//   Q4_K   (2368): qs 32 chunks, chunk 8p+j = qs[32p+4j..] (low nibble: sub-block 2p, high:
+//                  2p+1); d f16[16] @2048, dmin f16[16] @2080, sc u8[8][16] @2112, m u8[8][16]
+//                  @2240
+//   Q5_K   (2880): Q4_K + qh 8 chunks @2368, chunk j = qh[4j..4j+3]
 //   Q6_K   (3360): ql 32 chunks, chunk 16h+8c+q = ql[64h+32c+4q..]; qh 16 chunks @2048,
 //                  chunk 8h+q = qh[32h+4q..]; sc i8[16][16] @3072; d f16[16] @3328
 //   Q3_K   (1824): qs 16 chunks, chunk 8h+q = qs[32h+4q..]; hmask 8 chunks @1024, chunk q =

@@ -165,15 +165,8 @@ struct UnpQ5_1 {
   static __m512 coef(const uint8_t* pb, int) { return ld_f16(pb + 352); }
 };
 
-// Bits [from, from + 2) of every 32-bit lane moved to bits 4..5 (others cleared).
-inline __m512i two_bits_at4(__m512i v, int from) {
-  const __m512i m = _mm512_set1_epi32(0x30);
-  return from >= 4 ? _mm512_and_si512(_mm512_srli_epi32(v, static_cast<unsigned>(from - 4)), m)
-                   : _mm512_and_si512(_mm512_slli_epi32(v, static_cast<unsigned>(4 - from)), m);
-}
-
 struct UnpQ4_K {
-  static constexpr int kE = 32, kGroups = 8, kPb = 2304, kOffset = 0;
+  static constexpr int kE = 32, kGroups = 8, kPb = 2368, kOffset = 0;
   static constexpr bool kMin = true, kSuper = true;
   static void codes(const uint8_t* pb, int g, __m512i* c) {
     const uint8_t* base = pb + 64 * 8 * (g / 2);
@@ -183,31 +176,20 @@ struct UnpQ4_K {
     }
   }
   static __m512 d(const uint8_t* pb) { return ld_f16(pb + 2048); }
-  // The 6-bit sub-scale and sub-min of group g, one lane per row: 4 low bits from the byte of
-  // (row, g), 2 high bits from the row's 32-bit word.
-  static __m512i low_pair(const uint8_t* pb, int g) {
-    return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(pb + 2112 + 16 * g)));
-  }
-  static __m512 sub(const uint8_t* pb, int g) {
-    const __m512i lo = _mm512_and_si512(low_pair(pb, g), _mm512_set1_epi32(15));
-    return _mm512_cvtepi32_ps(_mm512_or_si512(lo, two_bits_at4(ld(pb + 2240), 4 * g)));
-  }
-  static __m512 msub(const uint8_t* pb, int g) {
-    const __m512i lo = _mm512_srli_epi32(low_pair(pb, g), 4);
-    return _mm512_cvtepi32_ps(_mm512_or_si512(lo, two_bits_at4(ld(pb + 2240), 4 * g + 2)));
-  }
+  static __m512 sub(const uint8_t* pb, int g) { return ld_u8_ps(pb + 2112 + 16 * g); }
+  static __m512 msub(const uint8_t* pb, int g) { return ld_u8_ps(pb + 2240 + 16 * g); }
   static __m512 dmin_neg(const uint8_t* pb) { return neg(ld_f16(pb + 2080)); }
   static __m512 scale(const uint8_t* pb, int g) { return _mm512_mul_ps(d(pb), sub(pb, g)); }
   static __m512 coef(const uint8_t* pb, int g) { return _mm512_mul_ps(dmin_neg(pb), msub(pb, g)); }
 };
 
 struct UnpQ5_K : UnpQ4_K {
-  static constexpr int kPb = 2816;
+  static constexpr int kPb = 2880;
   static void codes(const uint8_t* pb, int g, __m512i* c) {
     UnpQ4_K::codes(pb, g, c);
     const __m512i m = _mm512_set1_epi8(0x10);
     for (int j = 0; j < 8; ++j) {
-      const __m512i h = move_bits(ld(pb + 2304 + 64 * j), g, 4);
+      const __m512i h = move_bits(ld(pb + 2368 + 64 * j), g, 4);
       c[j] = _mm512_or_si512(c[j], _mm512_and_si512(h, m));
     }
   }
