@@ -163,9 +163,17 @@ BenchResult run_bench(const std::string& path, const BenchOptions& o) {
   probe.reset();
   r.peak_rss_mb = std::max(rss_before_probe, current_rss_mb());
   r.bandwidth_gbs = median_of(r.bandwidth_samples);
-  const double roofline = r.bandwidth_gbs * 1e9 / static_cast<double>(std::max<uint64_t>(1, r.bytes_per_token));
+  // Each generation run against the mean of the probes just before and just after it; the
+  // median of those fractions.
+  const double bytes = static_cast<double>(std::max<uint64_t>(1, r.bytes_per_token));
   for (BenchTest& t : r.tests) {
-    if (t.name.rfind("tg", 0) == 0) t.roofline_fraction = t.median / roofline;
+    if (t.name.rfind("tg", 0) != 0) continue;
+    std::vector<double> fractions;
+    for (size_t i = 0; i < t.tokens_per_s.size(); ++i) {
+      const double gbs = 0.5 * (r.bandwidth_samples[i] + r.bandwidth_samples[i + 1]);
+      fractions.push_back(t.tokens_per_s[i] * bytes / (gbs * 1e9));
+    }
+    t.roofline_fraction = median_of(fractions);
   }
   return r;
 }

@@ -23,7 +23,9 @@ struct BenchTest {
   int32_t n_tokens = 0;
   std::vector<double> tokens_per_s;  // one per repetition
   double median = 0, min = 0, max = 0;
-  double roofline_fraction = 0;  // generation only: median / (bandwidth / bytes_per_token)
+  // Generation only: the median over runs of tok/s / (bandwidth / bytes_per_token), each run
+  // against the mean of the bandwidth probes before and after it.
+  double roofline_fraction = 0;
 };
 
 struct BenchResult {
