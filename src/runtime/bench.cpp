@@ -3,7 +3,6 @@
 #include "runtime/bench.h"
 
 #include <sys/resource.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -210,9 +209,10 @@ std::string bench_to_text(const BenchResult& r) {
   s += fmt::format("threads      {}\n", r.threads);
   s += fmt::format("load         {:.2f} s\n", r.load_s);
   s += fmt::format("peak RSS     {:.0f} MiB\n", r.peak_rss_mb);
-  s += fmt::format("bandwidth    {:.1f} GB/s (all threads; median of {} probes{})\n", r.bandwidth_gbs,
-                   r.bandwidth_samples.size(), r.tests.size() > 0 && r.tests.back().name.rfind("tg", 0) == 0
-                                                   ? " around the generation runs" : "");
+  const std::string probes = r.bandwidth_samples.size() > 1
+                                 ? fmt::format("median of {} probes around the generation runs", r.bandwidth_samples.size())
+                                 : "one probe";
+  s += fmt::format("bandwidth    {:.1f} GB/s (all threads; {})\n", r.bandwidth_gbs, probes);
   s += fmt::format("weights/tok  {:.1f} MB read per generated token\n", r.bytes_per_token / 1e6);
   s += fmt::format("{:<8} {:>12} {:>10} {:>10} {:>10}\n", "test", "tok/s", "min", "max", "roofline");
   for (const BenchTest& t : r.tests) {
