@@ -41,6 +41,7 @@ CpuFeatures detect() {
     f.avx512vl = (b >> 31) & 1;
     f.avx512vbmi = (c >> 1) & 1;
     f.avx512vnni = (c >> 11) & 1;
+    f.gfni = (c >> 8) & 1;
     __cpuid_count(7, 1, a, b, c, d);
     f.avx512bf16 = (a >> 5) & 1;
     f.avxvnni = (a >> 4) & 1;
@@ -73,6 +74,7 @@ std::string CpuFeatures::describe() const {
   add(avx512vnni, "avx512vnni");
   add(avx512bf16, "avx512bf16");
   add(avx512vbmi, "avx512vbmi");
+  add(gfni, "gfni");
   add(avxvnni, "avxvnni");
   return s.empty() ? "none" : s;
 }

@@ -16,6 +16,7 @@ struct CpuFeatures {
   bool avx512vnni = false;
   bool avx512bf16 = false;
   bool avx512vbmi = false;
+  bool gfni = false;
   bool avxvnni = false;
 
   bool has_avx2_level() const { return avx2 && fma && f16c; }

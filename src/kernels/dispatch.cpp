@@ -294,9 +294,11 @@ bool isa_available(Isa isa) {
       return true;
     case Isa::kAvx2:
       return f.has_avx2_level();
-    // The AVX-512 kernels use VNNI and VBMI for int8 dot products (BF16 ones check separately).
+    // The AVX-512 kernels use VNNI and VBMI for int8 dot products and GFNI's byte-wise bit
+    // moves to decode the packed codes (every CPU with VNNI and VBMI has GFNI); the BF16 ones
+    // check separately.
     case Isa::kAvx512:
-      return f.has_avx512_level() && f.avx512vnni && f.avx512vbmi;
+      return f.has_avx512_level() && f.avx512vnni && f.avx512vbmi && f.gfni;
   }
   return false;
 }
