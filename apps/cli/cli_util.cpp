@@ -1,12 +1,28 @@
 // Helpers shared by the subcommands.
 #include "cli_util.h"
 
+#include <CLI/CLI.hpp>
+
 #include <cctype>
 #include <charconv>
 
 #include "base/error.h"
 
 namespace owl::cli {
+
+void add_kv_type_flag(CLI::App& app, std::string& value) {
+  app.add_option("--kv-type", value,
+                 "KV cache type: f32 (the reference's numbers) or f16 (half the memory and the "
+                 "attention reads; llama.cpp's default)")
+      ->check(CLI::IsMember({"f32", "f16"}))
+      ->capture_default_str();
+}
+
+DType kv_type_from_flag(const std::string& value) {
+  if (value == "f32") return DType::kF32;
+  if (value == "f16") return DType::kF16;
+  fail("--kv-type {}: expected f32 or f16", value);
+}
 
 std::vector<int32_t> parse_ids(const std::string& text) {
   std::vector<int32_t> ids;

@@ -20,6 +20,7 @@ int run_command(int argc, char** argv) {
   int32_t threads = default_thread_count();
   int32_t ctx = 0;
   bool print_ids = false;
+  std::string kv_type = "f32";
   bool ignore_eos = false;
   SamplingParams sp;
   sp.repeat_penalty = 1.0f;
@@ -39,6 +40,7 @@ int run_command(int argc, char** argv) {
   app.add_option("-t,--threads", threads, "threads")->capture_default_str();
   app.add_option("-c,--ctx", ctx, "context length (default: prompt + n)");
   app.add_option("--tokenizer", tokenizer_path, "tokenizer file for llama2.c checkpoints");
+  add_kv_type_flag(app, kv_type);
   app.add_flag("--print-ids", print_ids, "print generated token ids instead of text");
   app.add_flag("--ignore-eos", ignore_eos, "keep generating past end-of-generation tokens");
   try {
@@ -79,6 +81,7 @@ int run_command(int argc, char** argv) {
   EngineOptions eo;
   eo.n_slots = 1;
   eo.slot_context = slot_ctx;
+  eo.kv_type = kv_type_from_flag(kv_type);
   BatchEngine engine(*model, eo, pool);
 
   if (!print_ids && ids_text.empty()) {

@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "base/thread_pool.h"
+#include "cli_util.h"
 #include "commands.h"
 #include "model/loader.h"
 #include "runtime/batch_engine.h"
@@ -41,6 +42,8 @@ int serve_command(int argc, char** argv) {
       ->required();
   app.add_option("--tokenizer", tokenizer_path, "tokenizer file for llama2.c checkpoints");
   server::add_serve_flags(app, o);
+  std::string kv_type = "f32";
+  add_kv_type_flag(app, kv_type);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -54,6 +57,7 @@ int serve_command(int argc, char** argv) {
   EngineOptions eo;
   eo.n_slots = o.parallel;
   eo.slot_context = slot_context(*model, o.ctx);
+  eo.kv_type = kv_type_from_flag(kv_type);
   o.ctx = eo.slot_context;
   BatchEngine engine(*model, eo, pool);
   engine.start();
@@ -85,6 +89,8 @@ int chat_command(int argc, char** argv) {
   app.add_option("-c,--ctx", ctx, "context length of the conversation")->capture_default_str();
   app.add_option("-t,--threads", threads, "threads")->capture_default_str();
   bool hide_reasoning = false;
+  std::string kv_type = "f32";
+  add_kv_type_flag(app, kv_type);
   app.add_flag("--hide-reasoning", hide_reasoning, "do not print the model's reasoning");
   try {
     app.parse(argc, argv);
@@ -99,6 +105,7 @@ int chat_command(int argc, char** argv) {
   EngineOptions eo;
   eo.n_slots = 1;
   eo.slot_context = slot_context(*model, ctx);
+  eo.kv_type = kv_type_from_flag(kv_type);
   BatchEngine engine(*model, eo, pool);
   engine.start();
   const int rc = server::run_chat_command(engine, o, std::cin, std::cout);

@@ -473,6 +473,9 @@ void gelu_mul(const float* gate, const float* up, float* out, int64_t n) {
 void gelu_mul_fp16_table(const float* gate, const float* up, float* out, int64_t n) {
   reference::gelu_mul_fp16_table(gate, up, out, n);
 }
+void to_f16(const float* x, uint16_t* y, int64_t n) {
+  table().act_convert[static_cast<int>(ActFormat::kF16)](x, y, n);
+}
 void add(const float* x, float* y, int64_t n) { table().add(x, y, n); }
 float dot(const float* a, const float* b, int64_t n) { return table().dot(a, b, n); }
 void axpy(float a, const float* x, float* y, int64_t n) { table().axpy(a, x, y, n); }

@@ -94,6 +94,8 @@ void gelu_mul(const float* gate, const float* up, float* out, int64_t n);
 // As gelu_mul, but GELU as llama.cpp's CPU backend computes it: the input rounded to f16 and the
 // result read from a table of f16 values (|x| >= 10 bypasses the table). Matches its logits.
 void gelu_mul_fp16_table(const float* gate, const float* up, float* out, int64_t n);
+// y[i] = x[i] rounded to binary16 (round to nearest even, as F16C and ggml do).
+void to_f16(const float* x, uint16_t* y, int64_t n);
 // y[i] += x[i]
 void add(const float* x, float* y, int64_t n);
 // Dot product of two f32 vectors.

@@ -17,7 +17,7 @@ BatchEngine::BatchEngine(Model& model, const EngineOptions& options, ThreadPool&
     : model_(model),
       options_(options),
       pool_(pool),
-      cache_(model.kv_shapes(), options.n_slots, options.slot_context),
+      cache_(model.kv_shapes(), options.n_slots, options.slot_context, options.kv_type),
       slots_(static_cast<size_t>(options.n_slots)) {
   const size_t max_outputs = static_cast<size_t>(std::max(options.n_slots, 1));
   logits_.resize(max_outputs * static_cast<size_t>(model.config().vocab_size));

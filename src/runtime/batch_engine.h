@@ -29,6 +29,7 @@ struct EngineOptions {
   int32_t slot_context = 4096;  // positions per slot
   int32_t max_batch_tokens = 512;  // tokens per forward pass (prompt chunks + decode tokens)
   int32_t max_queue = 256;    // queued requests beyond the slots; submit() returns 0 past it
+  DType kv_type = DType::kF32;  // KV cache: kF32 (matches the reference logits) or kF16
 };
 
 class BatchEngine : public Engine {

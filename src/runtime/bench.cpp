@@ -124,7 +124,8 @@ BenchResult run_bench(const std::string& path, const BenchOptions& o) {
     for (auto& id : ids) id = static_cast<int32_t>(rng() % static_cast<uint64_t>(vocab));
     return ids;
   };
-  KvCache cache(model->kv_shapes(), 1, std::max(o.n_prompt, o.n_gen) + 1);
+  KvCache cache(model->kv_shapes(), 1, std::max(o.n_prompt, o.n_gen) + 1, o.kv_type);
+  r.kv_type = std::string(dtype_name(o.kv_type));
   std::vector<float> logits(static_cast<size_t>(vocab));
   if (o.n_prompt > 0) {
     BenchTest t;
@@ -182,6 +183,7 @@ nlohmann::ordered_json bench_to_json(const BenchResult& r) {
   j["model"] = r.model;
   j["type"] = r.type;
   j["threads"] = r.threads;
+  j["kv_type"] = r.kv_type;
   j["bandwidth_gbs"] = r.bandwidth_gbs;
   j["bandwidth_samples"] = r.bandwidth_samples;
   j["bytes_per_token"] = r.bytes_per_token;
@@ -207,6 +209,7 @@ std::string bench_to_text(const BenchResult& r) {
   s += fmt::format("model        {}\n", r.model);
   s += fmt::format("type         {}\n", r.type);
   s += fmt::format("threads      {}\n", r.threads);
+  s += fmt::format("KV cache     {}\n", r.kv_type);
   s += fmt::format("load         {:.2f} s\n", r.load_s);
   s += fmt::format("peak RSS     {:.0f} MiB\n", r.peak_rss_mb);
   const std::string probes = r.bandwidth_samples.size() > 1

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "tensor/dtype.h"
+
 namespace owl {
 
 struct BenchOptions {
@@ -16,6 +18,7 @@ struct BenchOptions {
   int32_t threads = 2;
   int32_t reps = 5;
   uint64_t seed = 1234;    // for the random token ids
+  DType kv_type = DType::kF32;
 };
 
 struct BenchTest {
@@ -32,6 +35,7 @@ struct BenchResult {
   std::string model;
   std::string type;
   int32_t threads = 0;
+  std::string kv_type;                     // "f32" or "f16"
   double bandwidth_gbs = 0;                // median of the samples
   std::vector<double> bandwidth_samples;   // one probe before the generation runs, one after each
   uint64_t bytes_per_token = 0;

@@ -100,6 +100,7 @@ TEST(CliErrors, UnsupportedWeightType) {
 TEST(CliErrors, BadArguments) {
   expect_clean_error(run_owl({"run", kGolden, "--ids", "1,x"}), "\"x\" is not a token id");
   expect_clean_error(run_owl({"run", kGolden, "--ids", "99999"}), "outside the vocabulary");
+  expect_clean_error(run_owl({"run", kGolden, "--ids", "1", "--kv-type", "q8_0"}), "--kv-type: q8_0");
   EXPECT_EQ(run_owl({"run"}).exit_code, 2);
   EXPECT_EQ(run_owl({"frobnicate"}).exit_code, 2);
 }

@@ -45,6 +45,12 @@ TEST_P(GoldenCli, InfoAndGreedyRun) {
   std::vector<int> got;
   for (int id; in >> id;) got.push_back(id);
   EXPECT_EQ(got, greedy) << run.out;
+  // The f16 KV cache keeps these greedy choices (their leads are far above its rounding).
+  const OwlResult f16 = run_owl({"run", dir + "/model.gguf", "--ids", join(prompt, ","), "-n",
+                                 std::to_string(greedy.size()), "--temp", "0", "--print-ids",
+                                 "--ignore-eos", "--kv-type", "f16"});
+  ASSERT_EQ(f16.exit_code, 0) << f16.err;
+  EXPECT_EQ(f16.out, run.out);
 }
 
 INSTANTIATE_TEST_SUITE_P(Archs, GoldenCli,
@@ -65,6 +71,7 @@ TEST(BenchCli, JsonReportIsConsistent) {
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j.at("model").get<std::string>(), model);
   EXPECT_EQ(j.at("threads").get<int>(), 2);
+  EXPECT_EQ(j.at("kv_type").get<std::string>(), "f32");
   EXPECT_FALSE(j.at("type").get<std::string>().empty());
   const auto samples = j.at("bandwidth_samples").get<std::vector<double>>();
   ASSERT_EQ(samples.size(), 3u);

@@ -59,7 +59,7 @@ GoldenCase load_golden_case(const std::string& dir, const std::string& case_name
   return c;
 }
 
-GoldenResult run_golden_case(Model& model, const GoldenCase& c, int threads) {
+GoldenResult run_golden_case(Model& model, const GoldenCase& c, int threads, DType kv_type) {
   GoldenResult r;
   const int32_t V = c.n_vocab;
   EXPECT_EQ(model.config().vocab_size, V);
@@ -67,7 +67,8 @@ GoldenResult run_golden_case(Model& model, const GoldenCase& c, int threads) {
   const int32_t steps = static_cast<int32_t>(c.greedy_next.size());
   ThreadPool pool(threads);
   // Prompt as one batch; every position's logits.
-  KvCache cache(model.kv_shapes(), 2, n + steps + 1);
+  KvCache cache(model.kv_shapes(), 2, n + steps + 1, kv_type);
+  r.cache_bytes = cache.bytes();
   Batch batch;
   for (int32_t i = 0; i < n; ++i) batch.add(c.tokens[i], i, 0, true);
   std::vector<float> logits(static_cast<size_t>(n) * V);

@@ -28,9 +28,12 @@ struct GoldenResult {
   std::vector<int32_t> own_argmax;  // our argmax at each greedy choice (teacher-forced)
   std::vector<float> ref_gap;       // top1 - top2 of the reference at each greedy choice
   std::vector<int32_t> free_running;  // our own greedy continuation (not teacher-forced)
+  size_t cache_bytes = 0;             // of the KV cache the case ran with
 };
 
-GoldenResult run_golden_case(Model& model, const GoldenCase& c, int threads = 2);
+// kv_type: the KV cache's type (the references were made with f32).
+GoldenResult run_golden_case(Model& model, const GoldenCase& c, int threads = 2,
+                             DType kv_type = DType::kF32);
 
 std::string shared_dir();
 

@@ -7,12 +7,14 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/fp16.h"
 #include "kernels/kernels.h"
 
 namespace owl {
 
 void store_kv(const Batch& batch, const float* k, const float* v, KvCache& cache, int32_t layer) {
   const KvLayerShape& s = cache.shape(layer);
+  const bool f16 = cache.type(layer) == DType::kF16;
   for (int32_t t = 0; t < batch.size(); ++t) {
     const int32_t pos = batch.positions[t];
     const int32_t slot = batch.slots[t];
@@ -20,11 +22,17 @@ void store_kv(const Batch& batch, const float* k, const float* v, KvCache& cache
       fail("position {} in slot {} is outside the context ({} positions, {} slots)", pos, slot,
            cache.n_ctx(), cache.n_slots());
     }
-    std::memcpy(cache.keys(layer, slot) + static_cast<size_t>(pos) * s.k_width,
-                k + static_cast<size_t>(t) * s.k_width, sizeof(float) * s.k_width);
+    auto put = [&](void* rows, const float* src, int32_t width) {
+      const size_t at = static_cast<size_t>(pos) * width;
+      if (f16) {
+        kernels::to_f16(src, static_cast<uint16_t*>(rows) + at, width);
+      } else {
+        std::memcpy(static_cast<float*>(rows) + at, src, sizeof(float) * width);
+      }
+    };
+    put(cache.key_data(layer, slot), k + static_cast<size_t>(t) * s.k_width, s.k_width);
     if (s.v_width > 0 && v != nullptr) {
-      std::memcpy(cache.values(layer, slot) + static_cast<size_t>(pos) * s.v_width,
-                  v + static_cast<size_t>(t) * s.v_width, sizeof(float) * s.v_width);
+      put(cache.value_data(layer, slot), v + static_cast<size_t>(t) * s.v_width, s.v_width);
     }
   }
 }
@@ -32,7 +40,8 @@ void store_kv(const Batch& batch, const float* k, const float* v, KvCache& cache
 namespace {
 
 // The reference form: one (token, head) pair per work item, scores materialised per row. Kept
-// for soft-capped scores, which the streaming kernel does not do.
+// for soft-capped scores, which the streaming kernel does not do. An f16 cache is read row by
+// row widened to f32, with the query rounded to f16 first (as the kernel and llama.cpp do).
 void attend_rows(const Batch& batch, const float* q, const KvCache& cache, int32_t layer,
                  const AttentionShape& shape, float* out, ThreadPool& pool) {
   const KvLayerShape& s = cache.shape(layer);
@@ -40,11 +49,25 @@ void attend_rows(const Batch& batch, const float* q, const KvCache& cache, int32
   const int32_t group = shape.n_heads / shape.n_kv_heads;
   const int32_t q_width = shape.n_heads * shape.head_dim;
   const int32_t out_width = shape.n_heads * shape.value_dim;
+  const bool f16 = cache.type(layer) == DType::kF16;
   std::vector<std::vector<float>> scratch(pool.size());
+  std::vector<std::vector<float>> widened(pool.size());
   pool.parallel_for(static_cast<int64_t>(n_tokens) * shape.n_heads, [&](int64_t begin, int64_t end,
                                                                        int thread) {
     std::vector<float>& scores = scratch[thread];
     scores.resize(static_cast<size_t>(cache.n_ctx()));
+    std::vector<float>& wide = widened[thread];
+    wide.resize(static_cast<size_t>(std::max(shape.head_dim, shape.value_dim)) * (f16 ? 2 : 0));
+    float* q16 = wide.data();
+    float* row = wide.data() + (f16 ? shape.head_dim : 0);
+    // Row j of KV head kvh as f32 (a view into an f32 cache, widened for f16).
+    auto cache_row = [&](const void* base, int32_t j, int32_t width, int32_t kvh, int32_t dim) -> const float* {
+      const size_t at = static_cast<size_t>(j) * width + static_cast<size_t>(kvh) * dim;
+      if (!f16) return static_cast<const float*>(base) + at;
+      const uint16_t* h = static_cast<const uint16_t*>(base) + at;
+      for (int32_t d = 0; d < dim; ++d) row[d] = fp16_to_fp32(h[d]);
+      return row;
+    };
     for (int64_t item = begin; item < end; ++item) {
       const int32_t t = static_cast<int32_t>(item / shape.n_heads);
       const int32_t h = static_cast<int32_t>(item % shape.n_heads);
@@ -53,11 +76,16 @@ void attend_rows(const Batch& batch, const float* q, const KvCache& cache, int32
       const int32_t slot = batch.slots[t];
       const int32_t first = shape.window > 0 ? std::max(0, pos - shape.window + 1) : 0;
       const float* qh = q + static_cast<size_t>(t) * q_width + static_cast<size_t>(h) * shape.head_dim;
-      const float* keys = cache.keys(layer, slot) + static_cast<size_t>(kvh) * shape.head_dim;
-      const float* values = cache.values(layer, slot) + static_cast<size_t>(kvh) * shape.value_dim;
+      if (f16) {
+        for (int32_t d = 0; d < shape.head_dim; ++d) q16[d] = fp16_to_fp32(fp32_to_fp16(qh[d]));
+        qh = q16;
+      }
+      const void* keys = cache.key_data(layer, slot);
+      const void* values = cache.value_data(layer, slot);
       float max_score = -INFINITY;
       for (int32_t j = first; j <= pos; ++j) {
-        float sc = kernels::dot(qh, keys + static_cast<size_t>(j) * s.k_width, shape.head_dim) * shape.scale;
+        float sc = kernels::dot(qh, cache_row(keys, j, s.k_width, kvh, shape.head_dim), shape.head_dim) *
+                   shape.scale;
         if (shape.softcap > 0.0f) sc = shape.softcap * std::tanh(sc / shape.softcap);
         scores[j] = sc;
         max_score = std::max(max_score, sc);
@@ -74,7 +102,8 @@ void attend_rows(const Batch& batch, const float* q, const KvCache& cache, int32
       float* oh = out + static_cast<size_t>(t) * out_width + static_cast<size_t>(h) * shape.value_dim;
       std::fill(oh, oh + shape.value_dim, 0.0f);
       for (int32_t j = first; j <= pos; ++j) {
-        kernels::axpy(scores[j] * inv, values + static_cast<size_t>(j) * s.v_width, oh, shape.value_dim);
+        kernels::axpy(scores[j] * inv, cache_row(values, j, s.v_width, kvh, shape.value_dim), oh,
+                      shape.value_dim);
       }
     }
   });
@@ -100,11 +129,11 @@ void attend(const Batch& batch, const float* q, const KvCache& cache, int32_t la
     kernels::AttentionArgs a;
     a.q = q + static_cast<size_t>(begin) * q_width;
     a.q_stride = q_width;
-    a.k = cache.keys(layer, slot);
-    a.v = cache.values(layer, slot);
+    a.k = cache.key_data(layer, slot);
+    a.v = cache.value_data(layer, slot);
     a.k_stride = s.k_width;
     a.v_stride = s.v_width;
-    a.kv_type = DType::kF32;
+    a.kv_type = cache.type(layer);
     a.n_kv = max_pos + 1;
     a.pos = batch.positions.data() + begin;
     a.out = out + static_cast<size_t>(begin) * out_width;

@@ -1,6 +1,8 @@
 // The attention block's distinctive options checked against softmax computed by hand in double:
 // the sliding-window mask (a token at position p sees p - window < j <= p), attention sinks (one
-// extra logit per head that joins the denominator only: gpt-oss), and score soft-capping.
+// extra logit per head that joins the denominator only: gpt-oss), and score soft-capping; each
+// also with an f16 cache, where the expected values take keys, values and the query rounded to
+// f16 (llama.cpp rounds the query when it multiplies by an f16 cache).
 #include "model/blocks/attention.h"
 
 #include <gtest/gtest.h>
@@ -8,15 +10,22 @@
 #include <cmath>
 #include <vector>
 
+#include "base/fp16.h"
+
 namespace owl {
 namespace {
 
 constexpr int kDim = 3;  // head_dim = value_dim
 constexpr int kPositions = 7;
 
-float key(int j, int d) { return std::sin(0.9f * j + 0.4f * d + 0.3f); }
-float value(int j, int d) { return std::cos(1.1f * j - 0.7f * d); }
-float query(int h, int d) { return 0.8f * std::cos(0.5f * h + 1.7f * d); }
+bool g_f16 = false;  // the case under test caches f16
+float rounded(float x) { return g_f16 ? fp16_to_fp32(fp32_to_fp16(x)) : x; }
+float key_f32(int j, int d) { return std::sin(0.9f * j + 0.4f * d + 0.3f); }
+float value_f32(int j, int d) { return std::cos(1.1f * j - 0.7f * d); }
+float query_f32(int h, int d) { return 0.8f * std::cos(0.5f * h + 1.7f * d); }
+float key(int j, int d) { return rounded(key_f32(j, d)); }
+float value(int j, int d) { return rounded(value_f32(j, d)); }
+float query(int h, int d) { return rounded(query_f32(h, d)); }
 
 // Expected output of one head at position p.
 std::vector<double> by_hand(int h, int p, int window, double scale, const float* sink,
@@ -42,19 +51,20 @@ std::vector<double> by_hand(int h, int p, int window, double scale, const float*
 }
 
 // Two query heads over one KV head (GQA); all positions in one batch.
-void check(int window, const float* sinks, float softcap) {
+void check(int window, const float* sinks, float softcap, DType kv_type = DType::kF32) {
   const int n_heads = 2;
-  KvCache cache({KvLayerShape{kDim, kDim}}, 1, kPositions);
+  g_f16 = kv_type == DType::kF16;
+  KvCache cache({KvLayerShape{kDim, kDim}}, 1, kPositions, kv_type);
   Batch batch;
   std::vector<float> k, v, q;
   for (int j = 0; j < kPositions; ++j) {
     batch.add(0, j, 0, true);
     for (int d = 0; d < kDim; ++d) {
-      k.push_back(key(j, d));
-      v.push_back(value(j, d));
+      k.push_back(key_f32(j, d));  // the cache rounds them
+      v.push_back(value_f32(j, d));
     }
     for (int h = 0; h < n_heads; ++h) {
-      for (int d = 0; d < kDim; ++d) q.push_back(query(h, d));
+      for (int d = 0; d < kDim; ++d) q.push_back(query_f32(h, d));
     }
   }
   store_kv(batch, k.data(), v.data(), cache, 0);
@@ -76,7 +86,7 @@ void check(int window, const float* sinks, float softcap) {
           by_hand(h, p, window, 0.6, sinks != nullptr ? &sinks[h] : nullptr, softcap);
       for (int d = 0; d < kDim; ++d) {
         EXPECT_NEAR(out[(p * n_heads + h) * kDim + d], want[d], 1e-6)
-            << "window " << window << " position " << p << " head " << h;
+            << dtype_name(kv_type) << " window " << window << " position " << p << " head " << h;
       }
     }
   }
@@ -111,6 +121,15 @@ TEST(Attention, SinkTakesMassFromEveryKey) {
 }
 
 TEST(Attention, SoftcapByHand) { check(0, nullptr, 0.4f); }
+
+TEST(Attention, F16CacheByHand) {
+  const float sinks[2] = {0.7f, -1.5f};
+  check(0, nullptr, 0.0f, DType::kF16);
+  check(3, nullptr, 0.0f, DType::kF16);
+  check(3, sinks, 0.0f, DType::kF16);
+  check(0, nullptr, 0.4f, DType::kF16);  // soft-capped: the row-by-row path
+  g_f16 = false;
+}
 
 }  // namespace
 }  // namespace owl
