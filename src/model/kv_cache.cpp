@@ -10,6 +10,10 @@ KvCache::KvCache(const std::vector<KvLayerShape>& layers, int32_t n_slots, int32
   OWL_CHECK(type == DType::kF32 || type == DType::kF16, "KV cache type {} is not f32 or f16",
             dtype_name(type));
   for (size_t i = 0; i < layers.size(); ++i) {
+    OWL_CHECK(layers[i].n_heads >= 1 && layers[i].k_width % layers[i].n_heads == 0 &&
+                  layers[i].v_width % layers[i].n_heads == 0,
+              "KV layer {}: widths {} / {} do not split into {} heads", i, layers[i].k_width,
+              layers[i].v_width, layers[i].n_heads);
     Layer& l = layers_[i];
     l.shape = layers[i];
     l.type = layers[i].f32_only ? DType::kF32 : type;

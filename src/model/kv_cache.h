@@ -1,4 +1,5 @@
-// Per-layer key/value cache: for each sequence slot a contiguous run of positions, stored as
+// Per-layer key/value cache: for each sequence slot and KV head a contiguous run of positions
+// (head-major, so one head's keys are adjacent in memory and decoding streams them), stored as
 // f32 (the default: what the reference logits were made with) or f16 (half the memory and half
 // the bytes attention reads per generated token; llama.cpp's default cache type).
 #pragma once
@@ -14,6 +15,7 @@ namespace owl {
 struct KvLayerShape {
   int32_t k_width = 0;  // elements per position for keys (n_kv_heads * head_dim, or a latent)
   int32_t v_width = 0;  // elements per position for values (0: the layer caches keys only)
+  int32_t n_heads = 1;  // KV heads the widths split into (each head's rows kept together)
   bool f32_only = false;  // read as f32 by code outside the attention kernel (MLA's latent)
 };
 
@@ -30,12 +32,20 @@ class KvCache {
   const KvLayerShape& shape(int32_t layer) const { return layers_[layer].shape; }
   DType type(int32_t layer) const { return layers_[layer].type; }
 
-  // [n_ctx][k_width] keys of one slot in one layer, in type(layer); row p is position p.
+  // Keys of one slot in one layer, in type(layer): [n_heads][n_ctx][k_width / n_heads], row p
+  // of a head being position p (one head: simply [n_ctx][k_width]).
   void* key_data(int32_t layer, int32_t slot) { return data(layers_[layer], layers_[layer].k, slot, layers_[layer].shape.k_width); }
   const void* key_data(int32_t layer, int32_t slot) const { return const_cast<KvCache*>(this)->key_data(layer, slot); }
-  // [n_ctx][v_width]
+  // [n_heads][n_ctx][v_width / n_heads]
   void* value_data(int32_t layer, int32_t slot) { return data(layers_[layer], layers_[layer].v, slot, layers_[layer].shape.v_width); }
   const void* value_data(int32_t layer, int32_t slot) const { return const_cast<KvCache*>(this)->value_data(layer, slot); }
+  // Elements between the first rows of consecutive heads of a slot (keys, values).
+  int64_t key_head_stride(int32_t layer) const {
+    return static_cast<int64_t>(n_ctx_) * (layers_[layer].shape.k_width / layers_[layer].shape.n_heads);
+  }
+  int64_t value_head_stride(int32_t layer) const {
+    return static_cast<int64_t>(n_ctx_) * (layers_[layer].shape.v_width / layers_[layer].shape.n_heads);
+  }
   // The same as f32 (an error for an f16 layer).
   float* keys(int32_t layer, int32_t slot);
   const float* keys(int32_t layer, int32_t slot) const { return const_cast<KvCache*>(this)->keys(layer, slot); }

@@ -88,7 +88,7 @@ class Gemma3 : public Model {
 
   std::vector<KvLayerShape> kv_shapes() const override {
     return std::vector<KvLayerShape>(config_.n_layers,
-                                     KvLayerShape{config_.kv_width(), config_.kv_width()});
+                                     KvLayerShape{config_.kv_width(), config_.kv_width(), config_.n_kv_heads});
   }
 
   void forward(const Batch& batch, KvCache& cache, float* logits, ThreadPool& pool) override;

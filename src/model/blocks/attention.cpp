@@ -22,29 +22,44 @@ void store_kv(const Batch& batch, const float* k, const float* v, KvCache& cache
       fail("position {} in slot {} is outside the context ({} positions, {} slots)", pos, slot,
            cache.n_ctx(), cache.n_slots());
     }
-    auto put = [&](void* rows, const float* src, int32_t width) {
-      const size_t at = static_cast<size_t>(pos) * width;
-      if (f16) {
-        kernels::to_f16(src, static_cast<uint16_t*>(rows) + at, width);
-      } else {
-        std::memcpy(static_cast<float*>(rows) + at, src, sizeof(float) * width);
+    // Head h's row goes to [h][pos] of the slot (head-major).
+    auto put = [&](void* rows, const float* src, int32_t width, int64_t head_stride) {
+      const int32_t hd = width / s.n_heads;
+      for (int32_t h = 0; h < s.n_heads; ++h) {
+        const size_t at = static_cast<size_t>(h * head_stride) + static_cast<size_t>(pos) * hd;
+        if (f16) {
+          kernels::to_f16(src + h * hd, static_cast<uint16_t*>(rows) + at, hd);
+        } else {
+          std::memcpy(static_cast<float*>(rows) + at, src + h * hd, sizeof(float) * hd);
+        }
       }
     };
-    put(cache.key_data(layer, slot), k + static_cast<size_t>(t) * s.k_width, s.k_width);
+    put(cache.key_data(layer, slot), k + static_cast<size_t>(t) * s.k_width, s.k_width,
+        cache.key_head_stride(layer));
     if (s.v_width > 0 && v != nullptr) {
-      put(cache.value_data(layer, slot), v + static_cast<size_t>(t) * s.v_width, s.v_width);
+      put(cache.value_data(layer, slot), v + static_cast<size_t>(t) * s.v_width, s.v_width,
+          cache.value_head_stride(layer));
     }
   }
 }
 
 namespace {
 
+// The cache layer's heads and widths are the attention's (the head-major layout relies on it).
+void check_cache_shape(const KvCache& cache, int32_t layer, const AttentionShape& shape) {
+  const KvLayerShape& s = cache.shape(layer);
+  OWL_CHECK(s.n_heads == shape.n_kv_heads && s.k_width == shape.n_kv_heads * shape.head_dim &&
+                s.v_width == shape.n_kv_heads * shape.value_dim,
+            "layer {}: the KV cache holds {} heads of {}/{} elements, attention wants {} of {}/{}",
+            layer, s.n_heads, s.k_width / s.n_heads, s.v_width / s.n_heads, shape.n_kv_heads,
+            shape.head_dim, shape.value_dim);
+}
+
 // The reference form: one (token, head) pair per work item, scores materialised per row. Kept
 // for soft-capped scores, which the streaming kernel does not do. An f16 cache is read row by
 // row widened to f32, with the query rounded to f16 first (as the kernel and llama.cpp do).
 void attend_rows(const Batch& batch, const float* q, const KvCache& cache, int32_t layer,
                  const AttentionShape& shape, float* out, ThreadPool& pool) {
-  const KvLayerShape& s = cache.shape(layer);
   const int32_t n_tokens = batch.size();
   const int32_t group = shape.n_heads / shape.n_kv_heads;
   const int32_t q_width = shape.n_heads * shape.head_dim;
@@ -61,8 +76,8 @@ void attend_rows(const Batch& batch, const float* q, const KvCache& cache, int32
     float* q16 = wide.data();
     float* row = wide.data() + (f16 ? shape.head_dim : 0);
     // Row j of KV head kvh as f32 (a view into an f32 cache, widened for f16).
-    auto cache_row = [&](const void* base, int32_t j, int32_t width, int32_t kvh, int32_t dim) -> const float* {
-      const size_t at = static_cast<size_t>(j) * width + static_cast<size_t>(kvh) * dim;
+    auto cache_row = [&](const void* base, int32_t j, int64_t head_stride, int32_t kvh, int32_t dim) -> const float* {
+      const size_t at = static_cast<size_t>(kvh * head_stride) + static_cast<size_t>(j) * dim;
       if (!f16) return static_cast<const float*>(base) + at;
       const uint16_t* h = static_cast<const uint16_t*>(base) + at;
       for (int32_t d = 0; d < dim; ++d) row[d] = fp16_to_fp32(h[d]);
@@ -84,7 +99,7 @@ void attend_rows(const Batch& batch, const float* q, const KvCache& cache, int32
       const void* values = cache.value_data(layer, slot);
       float max_score = -INFINITY;
       for (int32_t j = first; j <= pos; ++j) {
-        float sc = kernels::dot(qh, cache_row(keys, j, s.k_width, kvh, shape.head_dim), shape.head_dim) *
+        float sc = kernels::dot(qh, cache_row(keys, j, cache.key_head_stride(layer), kvh, shape.head_dim), shape.head_dim) *
                    shape.scale;
         if (shape.softcap > 0.0f) sc = shape.softcap * std::tanh(sc / shape.softcap);
         scores[j] = sc;
@@ -102,7 +117,7 @@ void attend_rows(const Batch& batch, const float* q, const KvCache& cache, int32
       float* oh = out + static_cast<size_t>(t) * out_width + static_cast<size_t>(h) * shape.value_dim;
       std::fill(oh, oh + shape.value_dim, 0.0f);
       for (int32_t j = first; j <= pos; ++j) {
-        kernels::axpy(scores[j] * inv, cache_row(values, j, s.v_width, kvh, shape.value_dim), oh,
+        kernels::axpy(scores[j] * inv, cache_row(values, j, cache.value_head_stride(layer), kvh, shape.value_dim), oh,
                       shape.value_dim);
       }
     }
@@ -113,8 +128,8 @@ void attend_rows(const Batch& batch, const float* q, const KvCache& cache, int32
 
 void attend(const Batch& batch, const float* q, const KvCache& cache, int32_t layer,
             const AttentionShape& shape, float* out, ThreadPool& pool) {
+  check_cache_shape(cache, layer, shape);
   if (shape.softcap > 0.0f) return attend_rows(batch, q, cache, layer, shape, out, pool);
-  const KvLayerShape& s = cache.shape(layer);
   const int32_t q_width = shape.n_heads * shape.head_dim;
   const int32_t out_width = shape.n_heads * shape.value_dim;
   // The streaming kernel attends one sequence at a time: take the batch in runs of one slot.
@@ -131,8 +146,10 @@ void attend(const Batch& batch, const float* q, const KvCache& cache, int32_t la
     a.q_stride = q_width;
     a.k = cache.key_data(layer, slot);
     a.v = cache.value_data(layer, slot);
-    a.k_stride = s.k_width;
-    a.v_stride = s.v_width;
+    a.k_stride = shape.head_dim;  // head-major: a head's rows are adjacent
+    a.v_stride = shape.value_dim;
+    a.k_head_stride = cache.key_head_stride(layer);
+    a.v_head_stride = cache.value_head_stride(layer);
     a.kv_type = cache.type(layer);
     a.n_kv = max_pos + 1;
     a.pos = batch.positions.data() + begin;

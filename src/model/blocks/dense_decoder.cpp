@@ -47,7 +47,7 @@ DenseDecoder::DenseDecoder(ModelConfig config, DenseDecoderOptions options, Weig
 }
 
 std::vector<KvLayerShape> DenseDecoder::kv_shapes() const {
-  return std::vector<KvLayerShape>(config_.n_layers, KvLayerShape{config_.kv_width(), config_.kv_width()});
+  return std::vector<KvLayerShape>(config_.n_layers, KvLayerShape{config_.kv_width(), config_.kv_width(), config_.n_kv_heads});
 }
 
 void DenseDecoder::reserve(int32_t n) {

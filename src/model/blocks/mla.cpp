@@ -129,7 +129,7 @@ MlaWeights bind_mla(const ModelConfig& c, int32_t i, WeightBinder& w) {
 
 KvLayerShape mla_kv_shape(const ModelConfig& c) {
   return KvLayerShape{c.mla.kv_lora_rank + c.rope.n_rot, c.dsa.n_heads > 0 ? c.dsa.head_dim : 0,
-                      /*f32_only=*/true};
+                      /*n_heads=*/1, /*f32_only=*/true};
 }
 
 MlaAttention::MlaAttention(const ModelConfig& c)

@@ -77,7 +77,7 @@ void MoeDecoder::bind_layer(int32_t i, WeightBinder& w) {
 
 std::vector<KvLayerShape> MoeDecoder::kv_shapes() const {
   return std::vector<KvLayerShape>(config_.n_layers,
-                                   KvLayerShape{config_.kv_width(), config_.kv_width()});
+                                   KvLayerShape{config_.kv_width(), config_.kv_width(), config_.n_kv_heads});
 }
 
 void MoeDecoder::reserve(int32_t n) {
