@@ -135,6 +135,11 @@ TEST_P(AttentionTest, MatchesNaiveSoftmax) {
       {3, 2, 2, 64, 64, 90, 0, true, true, 87},        // f16 cache + sinks
       {4, 2, 1, 16, 16, 130, 20, false, true, 126},    // f16 cache + window across a block border
       {2, 2, 1, 8, 8, 4, 0, true, false, -1},          // position -1: only the sink is visible
+      // Decode-sized work items (fewer than 8 rows) take the direct path, two rows at a time:
+      {1, 4, 2, 128, 128, 300, 0, false, false, 299, true},  // decode GQA 2, head-major f32
+      {1, 8, 2, 128, 128, 40, 0, true, true, 39, true},      // decode GQA 4, head-major f16, sinks
+      {1, 6, 2, 40, 24, 77, 0, false, true, 76},             // GQA 3 (a pair and a single), odd dims
+      {3, 2, 2, 64, 64, 50, 5, false, false, 47},            // rows of a pair see different blocks
   };
   ThreadPool pool(2);
   uint32_t seed = 1;

@@ -172,6 +172,47 @@ inline __m512 scores_direct(const AttentionArgs& a, int kvh, int64_t j0, int nk,
   return hsum16(acc);
 }
 
+// scores_direct for two query rows of one KV head (GQA: heads sharing the KV head): each key
+// chunk is loaded, and for an f16 cache widened, once for both rows.
+template <bool kF16>
+inline void scores_direct2(const AttentionArgs& a, int kvh, int64_t j0, int nk, const float* qa,
+                           const float* qb, const void* zero, __m512* sa, __m512* sb) {
+  using E = std::conditional_t<kF16, uint16_t, float>;
+  const int full = a.head_dim / 16 * 16;
+  const int rest = a.head_dim - full;
+  const __mmask16 tail = static_cast<__mmask16>((1u << rest) - 1);
+  __m512 acc_a[kKeys], acc_b[kKeys];
+  for (int half = 0; half < 2; ++half) {
+    const E* k[8];
+    __m512 s0[8], s1[8];
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) {
+      const int key = 8 * half + j;
+      k[j] = key < nk ? static_cast<const E*>(a.k) + a.k_offset(j0 + key, kvh)
+                      : static_cast<const E*>(zero);
+      s0[j] = s1[j] = _mm512_setzero_ps();
+    }
+    auto step = [&](int d, __mmask16 m) {
+      const __m512 q0 = _mm512_maskz_loadu_ps(m, qa + d), q1 = _mm512_maskz_loadu_ps(m, qb + d);
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; ++j) {
+        const __m512 kv = load_row16<kF16>(k[j], d, m);
+        s0[j] = _mm512_fmadd_ps(q0, kv, s0[j]);
+        s1[j] = _mm512_fmadd_ps(q1, kv, s1[j]);
+      }
+    };
+    for (int d = 0; d < full; d += 16) step(d, 0xFFFF);
+    if (rest != 0) step(full, tail);
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) {
+      acc_a[8 * half + j] = s0[j];
+      acc_b[8 * half + j] = s1[j];
+    }
+  }
+  *sa = hsum16(acc_a);
+  *sb = hsum16(acc_b);
+}
+
 // o[c0, c0 + 16 NC) = o * corr + sum_j p_j v_j[c0, c0 + 16 NC), the NC accumulators in
 // registers; values from the cache (kDirect) or the transposed path's block copy.
 template <int NC, bool kDirect, bool kF16>
@@ -203,6 +244,47 @@ inline void accumulate_v(const AttentionArgs& a, int kvh, int64_t j0, const floa
   for (int c = 0; c < NC; ++c) _mm512_storeu_ps(o + c0 + 16 * c, acc[c]);
 }
 
+// accumulate_v (direct) for two rows over the same value rows: each value chunk loaded, and
+// widened, once for both.
+template <int NC, bool kF16>
+inline void accumulate_v2(const AttentionArgs& a, int kvh, int64_t j0, const float* pa, float ca,
+                          float* oa, const float* pb, float cb, float* ob, int c0) {
+  __m512 acc_a[NC], acc_b[NC];
+  __mmask16 cm[NC];
+  const __m512 va = _mm512_set1_ps(ca), vb = _mm512_set1_ps(cb);
+#pragma GCC unroll 8
+  for (int c = 0; c < NC; ++c) {
+    acc_a[c] = _mm512_mul_ps(_mm512_loadu_ps(oa + c0 + 16 * c), va);
+    acc_b[c] = _mm512_mul_ps(_mm512_loadu_ps(ob + c0 + 16 * c), vb);
+    const int left = a.head_dim_v - (c0 + 16 * c);
+    cm[c] = left >= 16 ? static_cast<__mmask16>(0xFFFF)
+                       : static_cast<__mmask16>(left > 0 ? (1u << left) - 1 : 0);
+  }
+  for (int j = 0; j < kKeys; ++j) {
+    if (pa[j] == 0.0f && pb[j] == 0.0f) continue;
+    const __m512 ba = _mm512_set1_ps(pa[j]), bb = _mm512_set1_ps(pb[j]);
+    const int64_t vo = a.v_offset(j0 + j, kvh);
+#pragma GCC unroll 8
+    for (int c = 0; c < NC; ++c) {
+      const __m512 v = load_row16<kF16>(a.v, vo + c0 + 16 * c, cm[c]);
+      acc_a[c] = _mm512_fmadd_ps(ba, v, acc_a[c]);
+      acc_b[c] = _mm512_fmadd_ps(bb, v, acc_b[c]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int c = 0; c < NC; ++c) {
+    _mm512_storeu_ps(oa + c0 + 16 * c, acc_a[c]);
+    _mm512_storeu_ps(ob + c0 + 16 * c, acc_b[c]);
+  }
+}
+
+template <int NC>
+inline void accumulate_v2_any(const AttentionArgs& a, int kvh, int64_t j0, const float* pa,
+                              float ca, float* oa, const float* pb, float cb, float* ob, int c0) {
+  if (a.kv_type == DType::kF16) return accumulate_v2<NC, true>(a, kvh, j0, pa, ca, oa, pb, cb, ob, c0);
+  accumulate_v2<NC, false>(a, kvh, j0, pa, ca, oa, pb, cb, ob, c0);
+}
+
 template <int NC>
 inline void accumulate_v_any(const AttentionArgs& a, int kvh, int64_t j0, const float* pj,
                              float corr, bool direct, int dv_pad, int c0, float* o, const Work& w) {
@@ -212,10 +294,10 @@ inline void accumulate_v_any(const AttentionArgs& a, int kvh, int64_t j0, const 
   accumulate_v<NC, true, false>(a, kvh, j0, pj, corr, dv_pad, c0, o, w);
 }
 
-// Online-softmax update of row i with its scores s for keys [j0, j0 + 16): values from the
-// transposed-path block (w.vb) or, when direct, straight from the cache.
-void update_row(const AttentionArgs& a, const Row& row, int kvh, int64_t j0, __m512 s, bool direct,
-                int dv_pad, Work& w, int i) {
+// Online-softmax step of row i with its scores s for keys [j0, j0 + 16): updates the running
+// max and denominator and gives the block's weights pj and the factor corr for the old sums.
+// False if no key of the block is visible to the row.
+bool softmax_step(const Row& row, int64_t j0, __m512 s, Work& w, int i, float* pj, float* corr) {
   const __m512i idx =
       _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(j0)),
                        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
@@ -224,14 +306,23 @@ void update_row(const AttentionArgs& a, const Row& row, int kvh, int64_t j0, __m
       _mm512_cmplt_epi32_mask(idx, _mm512_set1_epi32(static_cast<int>(row.end)));
   s = _mm512_mask_blend_ps(vis, _mm512_set1_ps(-INFINITY), s);
   const float bm = _mm512_reduce_max_ps(s);
-  if (bm == -INFINITY) return;
+  if (bm == -INFINITY) return false;
   const float m_new = std::max(w.m[i], bm);
-  const float corr = std::exp(w.m[i] - m_new);  // 0 when m was -inf
+  *corr = std::exp(w.m[i] - m_new);  // 0 when m was -inf
   const __m512 p = exp16(_mm512_sub_ps(s, _mm512_set1_ps(m_new)));
-  w.l[i] = w.l[i] * corr + _mm512_reduce_add_ps(p);
+  w.l[i] = w.l[i] * *corr + _mm512_reduce_add_ps(p);
   w.m[i] = m_new;
-  alignas(64) float pj[kKeys];
   _mm512_store_ps(pj, p);
+  return true;
+}
+
+// Online-softmax update of row i with its scores s for keys [j0, j0 + 16): values from the
+// transposed-path block (w.vb) or, when direct, straight from the cache.
+void update_row(const AttentionArgs& a, const Row& row, int kvh, int64_t j0, __m512 s, bool direct,
+                int dv_pad, Work& w, int i) {
+  alignas(64) float pj[kKeys];
+  float corr;
+  if (!softmax_step(row, j0, s, w, i, pj, &corr)) return;
   // o = o * corr + sum_j p_j v_j, up to 128 columns at a time in registers, each value row read
   // once front to back (prefetch-friendly when it comes straight from the cache).
   float* o = w.o.data() + static_cast<size_t>(i) * dv_pad;
@@ -248,6 +339,41 @@ void update_row(const AttentionArgs& a, const Row& row, int kvh, int64_t j0, __m
         for (int c = 0; c < nc; ++c) {
           accumulate_v_any<1>(a, kvh, j0, pj, corr, direct, dv_pad, c0 + 16 * c, o, w);
         }
+        break;
+    }
+  }
+}
+
+// update_row for two rows on the direct path: one pass over the value rows when both see the
+// block.
+void update_rows2(const AttentionArgs& a, const Row* rows, int kvh, int64_t j0, __m512 sa, __m512 sb,
+                  int dv_pad, Work& w, int i) {
+  alignas(64) float pa[kKeys], pb[kKeys];
+  float ca, cb;
+  const bool va = softmax_step(rows[0], j0, sa, w, i, pa, &ca);
+  const bool vb = softmax_step(rows[1], j0, sb, w, i + 1, pb, &cb);
+  if (!va || !vb) {  // one row only (or none): the single-row pass
+    const int r = va ? 0 : 1;
+    if (!va && !vb) return;
+    const float* pj = va ? pa : pb;
+    const float corr = va ? ca : cb;
+    float* o = w.o.data() + static_cast<size_t>(i + r) * dv_pad;
+    for (int c0 = 0; c0 < dv_pad; c0 += 16) accumulate_v_any<1>(a, kvh, j0, pj, corr, true, dv_pad, c0, o, w);
+    return;
+  }
+  float* oa = w.o.data() + static_cast<size_t>(i) * dv_pad;
+  float* ob = oa + dv_pad;
+  for (int c0 = 0; c0 < dv_pad; c0 += 128) {
+    const int nc = std::min(8, (dv_pad - c0) / 16);
+    switch (nc) {
+      case 8:
+        accumulate_v2_any<8>(a, kvh, j0, pa, ca, oa, pb, cb, ob, c0);
+        break;
+      case 4:
+        accumulate_v2_any<4>(a, kvh, j0, pa, ca, oa, pb, cb, ob, c0);
+        break;
+      default:
+        for (int c = 0; c < nc; ++c) accumulate_v2_any<1>(a, kvh, j0, pa, ca, oa, pb, cb, ob, c0 + 16 * c);
         break;
     }
   }
@@ -291,9 +417,21 @@ void run_rows(const AttentionArgs& a, int kvh, int64_t r0, int64_t r1, Work& w) 
     const int nk = static_cast<int>(std::min<int64_t>(kKeys, a.n_kv - j0));
     if (direct) prefetch_block(a, kvh, j0 + kKeys, std::min<int64_t>(hi, j0 + 2 * kKeys));
     if (!direct) load_block(a, kvh, j0, dv_pad, w);
+    auto sees = [&](int i) { return rows[i].end > j0 && rows[i].begin < j0 + kKeys; };
     for (int i = 0; i < n; ++i) {
-      if (rows[i].end <= j0 || rows[i].begin >= j0 + kKeys) continue;
+      if (!sees(i)) continue;
       const float* q = w.q.data() + static_cast<size_t>(i) * qpad;
+      if (direct && i + 1 < n && sees(i + 1)) {  // two rows share each key and value load
+        __m512 sa, sb;
+        if (a.kv_type == DType::kF16) {
+          scores_direct2<true>(a, kvh, j0, nk, q, q + qpad, w.zero.data(), &sa, &sb);
+        } else {
+          scores_direct2<false>(a, kvh, j0, nk, q, q + qpad, w.zero.data(), &sa, &sb);
+        }
+        update_rows2(a, rows.data() + i, kvh, j0, sa, sb, dv_pad, w, i);
+        ++i;
+        continue;
+      }
       const __m512 s = !direct ? scores_transposed(a, q, w)
                        : a.kv_type == DType::kF16
                            ? scores_direct<true>(a, kvh, j0, nk, q, w.zero.data())
