@@ -316,31 +316,40 @@ bool softmax_step(const Row& row, int64_t j0, __m512 s, Work& w, int i, float* p
   return true;
 }
 
+// Calls f(NC, c0) (NC an integral_constant) over the value columns [0, dv_pad): 128 at a time
+// in registers, then 64, then 16 by 16.
+template <class F>
+inline void for_value_chunks(int dv_pad, F&& f) {
+  for (int c0 = 0; c0 < dv_pad; c0 += 128) {
+    const int nc = std::min(8, (dv_pad - c0) / 16);
+    if (nc == 8) {
+      f(std::integral_constant<int, 8>{}, c0);
+    } else if (nc == 4) {
+      f(std::integral_constant<int, 4>{}, c0);
+    } else {
+      for (int c = 0; c < nc; ++c) f(std::integral_constant<int, 1>{}, c0 + 16 * c);
+    }
+  }
+}
+
+// o = o * corr + sum_j p_j v_j for row i, each value row read once front to back
+// (prefetch-friendly when it comes straight from the cache).
+void accumulate_row(const AttentionArgs& a, int kvh, int64_t j0, const float* pj, float corr,
+                    bool direct, int dv_pad, Work& w, int i) {
+  float* o = w.o.data() + static_cast<size_t>(i) * dv_pad;
+  for_value_chunks(dv_pad, [&](auto nc, int c0) {
+    accumulate_v_any<decltype(nc)::value>(a, kvh, j0, pj, corr, direct, dv_pad, c0, o, w);
+  });
+}
+
 // Online-softmax update of row i with its scores s for keys [j0, j0 + 16): values from the
 // transposed-path block (w.vb) or, when direct, straight from the cache.
 void update_row(const AttentionArgs& a, const Row& row, int kvh, int64_t j0, __m512 s, bool direct,
                 int dv_pad, Work& w, int i) {
   alignas(64) float pj[kKeys];
   float corr;
-  if (!softmax_step(row, j0, s, w, i, pj, &corr)) return;
-  // o = o * corr + sum_j p_j v_j, up to 128 columns at a time in registers, each value row read
-  // once front to back (prefetch-friendly when it comes straight from the cache).
-  float* o = w.o.data() + static_cast<size_t>(i) * dv_pad;
-  for (int c0 = 0; c0 < dv_pad; c0 += 128) {
-    const int nc = std::min(8, (dv_pad - c0) / 16);
-    switch (nc) {
-      case 8:
-        accumulate_v_any<8>(a, kvh, j0, pj, corr, direct, dv_pad, c0, o, w);
-        break;
-      case 4:
-        accumulate_v_any<4>(a, kvh, j0, pj, corr, direct, dv_pad, c0, o, w);
-        break;
-      default:
-        for (int c = 0; c < nc; ++c) {
-          accumulate_v_any<1>(a, kvh, j0, pj, corr, direct, dv_pad, c0 + 16 * c, o, w);
-        }
-        break;
-    }
+  if (softmax_step(row, j0, s, w, i, pj, &corr)) {
+    accumulate_row(a, kvh, j0, pj, corr, direct, dv_pad, w, i);
   }
 }
 
@@ -353,30 +362,15 @@ void update_rows2(const AttentionArgs& a, const Row* rows, int kvh, int64_t j0, 
   const bool va = softmax_step(rows[0], j0, sa, w, i, pa, &ca);
   const bool vb = softmax_step(rows[1], j0, sb, w, i + 1, pb, &cb);
   if (!va || !vb) {  // one row only (or none): the single-row pass
-    const int r = va ? 0 : 1;
-    if (!va && !vb) return;
-    const float* pj = va ? pa : pb;
-    const float corr = va ? ca : cb;
-    float* o = w.o.data() + static_cast<size_t>(i + r) * dv_pad;
-    for (int c0 = 0; c0 < dv_pad; c0 += 16) accumulate_v_any<1>(a, kvh, j0, pj, corr, true, dv_pad, c0, o, w);
+    if (va) accumulate_row(a, kvh, j0, pa, ca, true, dv_pad, w, i);
+    if (vb) accumulate_row(a, kvh, j0, pb, cb, true, dv_pad, w, i + 1);
     return;
   }
   float* oa = w.o.data() + static_cast<size_t>(i) * dv_pad;
   float* ob = oa + dv_pad;
-  for (int c0 = 0; c0 < dv_pad; c0 += 128) {
-    const int nc = std::min(8, (dv_pad - c0) / 16);
-    switch (nc) {
-      case 8:
-        accumulate_v2_any<8>(a, kvh, j0, pa, ca, oa, pb, cb, ob, c0);
-        break;
-      case 4:
-        accumulate_v2_any<4>(a, kvh, j0, pa, ca, oa, pb, cb, ob, c0);
-        break;
-      default:
-        for (int c = 0; c < nc; ++c) accumulate_v2_any<1>(a, kvh, j0, pa, ca, oa, pb, cb, ob, c0 + 16 * c);
-        break;
-    }
-  }
+  for_value_chunks(dv_pad, [&](auto nc, int c0) {
+    accumulate_v2_any<decltype(nc)::value>(a, kvh, j0, pa, ca, oa, pb, cb, ob, c0);
+  });
 }
 
 // Query rows [r0, r1) of KV head kvh (row r: token r / group, head kvh * group + r % group).

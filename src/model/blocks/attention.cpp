@@ -76,7 +76,8 @@ void attend_rows(const Batch& batch, const float* q, const KvCache& cache, int32
     float* q16 = wide.data();
     float* row = wide.data() + (f16 ? shape.head_dim : 0);
     // Row j of KV head kvh as f32 (a view into an f32 cache, widened for f16).
-    auto cache_row = [&](const void* base, int32_t j, int64_t head_stride, int32_t kvh, int32_t dim) -> const float* {
+    auto cache_row = [&](const void* base, int32_t j, int64_t head_stride, int32_t kvh,
+                         int32_t dim) -> const float* {
       const size_t at = static_cast<size_t>(kvh * head_stride) + static_cast<size_t>(j) * dim;
       if (!f16) return static_cast<const float*>(base) + at;
       const uint16_t* h = static_cast<const uint16_t*>(base) + at;
@@ -99,8 +100,8 @@ void attend_rows(const Batch& batch, const float* q, const KvCache& cache, int32
       const void* values = cache.value_data(layer, slot);
       float max_score = -INFINITY;
       for (int32_t j = first; j <= pos; ++j) {
-        float sc = kernels::dot(qh, cache_row(keys, j, cache.key_head_stride(layer), kvh, shape.head_dim), shape.head_dim) *
-                   shape.scale;
+        const float* key = cache_row(keys, j, cache.key_head_stride(layer), kvh, shape.head_dim);
+        float sc = kernels::dot(qh, key, shape.head_dim) * shape.scale;
         if (shape.softcap > 0.0f) sc = shape.softcap * std::tanh(sc / shape.softcap);
         scores[j] = sc;
         max_score = std::max(max_score, sc);
@@ -117,8 +118,8 @@ void attend_rows(const Batch& batch, const float* q, const KvCache& cache, int32
       float* oh = out + static_cast<size_t>(t) * out_width + static_cast<size_t>(h) * shape.value_dim;
       std::fill(oh, oh + shape.value_dim, 0.0f);
       for (int32_t j = first; j <= pos; ++j) {
-        kernels::axpy(scores[j] * inv, cache_row(values, j, cache.value_head_stride(layer), kvh, shape.value_dim), oh,
-                      shape.value_dim);
+        const float* value = cache_row(values, j, cache.value_head_stride(layer), kvh, shape.value_dim);
+        kernels::axpy(scores[j] * inv, value, oh, shape.value_dim);
       }
     }
   });
