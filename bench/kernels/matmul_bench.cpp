@@ -116,6 +116,36 @@ void bm_stream(benchmark::State& state, Isa isa, DType type, int threads, bool p
                                               benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// One token through a chain of distinct weights of one layer's size (1024 x 2048, about 1 MiB
+// in 4-bit types), ~512 MB in all: generation's matmuls one after another, each starting cold.
+// Against stream/ above, the difference is what a dispatch costs beyond its bytes (conversion,
+// hand-off, stream start-up, the threads finishing apart).
+void bm_chain(benchmark::State& state, DType type, int threads) {
+  if (!isa_available(Isa::kAvx512)) {
+    state.SkipWithError("ISA not available");
+    return;
+  }
+  set_isa(Isa::kAvx512);
+  constexpr int64_t k = 1024, m = 2048;
+  const Weights& src = weights(type, k, m);
+  ThreadPool& p = pool(threads);
+  const int64_t n = (int64_t{512} << 20) / static_cast<int64_t>(src.bytes.size());
+  static int chain_type = -1;
+  static std::vector<PackedWeight> chain;
+  if (chain_type != static_cast<int>(type)) {
+    chain_type = static_cast<int>(type);
+    chain.clear();
+    for (int64_t i = 0; i < n; ++i) chain.push_back(repack(src.view, p));
+  }
+  std::vector<float> x(k, 0.5f), y(m);
+  for (auto _ : state) {
+    for (const PackedWeight& w : chain) matmul(w, x.data(), k, y.data(), m, 1, p);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["GB/s"] = benchmark::Counter(static_cast<double>(src.bytes.size() * chain.size()) / 1e9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void bm_bandwidth(benchmark::State& state, int threads) {
   double gbs = 0;
   for (auto _ : state) gbs = measure_bandwidth_gbs(pool(threads), size_t{512} << 20);
@@ -174,6 +204,12 @@ int register_all() {
               ->Unit(benchmark::kMillisecond);
         }
       }
+    }
+  }
+  for (DType type : {DType::kQ4_0, DType::kQ4_K, DType::kQ6_K, DType::kQ8_0}) {
+    for (int th : {1, 2}) {
+      const std::string name = "chain/avx512/" + std::string(dtype_name(type)) + "/th" + std::to_string(th);
+      benchmark::RegisterBenchmark(name.c_str(), bm_chain, type, th)->UseRealTime()->Unit(benchmark::kMillisecond);
     }
   }
   for (int th : {1, 2}) {
