@@ -7,14 +7,21 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/prefetch.h"
 #include "base/fp16.h"
 #include "kernels/kernels.h"
 
 namespace owl {
 
-void store_kv(const Batch& batch, const float* k, const float* v, KvCache& cache, int32_t layer) {
+namespace {
+
+// Calls fn(t, h, key_row, value_row) for each token t of the batch and each KV head h, with the
+// cache rows that token's head writes (value_row null when the layer caches keys only).
+template <typename F>
+void for_kv_rows(const Batch& batch, KvCache& cache, int32_t layer, F&& fn) {
   const KvLayerShape& s = cache.shape(layer);
-  const bool f16 = cache.type(layer) == DType::kF16;
+  const size_t elem = cache.type(layer) == DType::kF16 ? 2 : 4;
+  const int32_t k_dim = s.k_width / s.n_heads, v_dim = s.v_width / s.n_heads;
   for (int32_t t = 0; t < batch.size(); ++t) {
     const int32_t pos = batch.positions[t];
     const int32_t slot = batch.slots[t];
@@ -22,25 +29,50 @@ void store_kv(const Batch& batch, const float* k, const float* v, KvCache& cache
       fail("position {} in slot {} is outside the context ({} positions, {} slots)", pos, slot,
            cache.n_ctx(), cache.n_slots());
     }
-    // Head h's row goes to [h][pos] of the slot (head-major).
-    auto put = [&](void* rows, const float* src, int32_t width, int64_t head_stride) {
-      const int32_t hd = width / s.n_heads;
-      for (int32_t h = 0; h < s.n_heads; ++h) {
-        const size_t at = static_cast<size_t>(h * head_stride) + static_cast<size_t>(pos) * hd;
-        if (f16) {
-          kernels::to_f16(src + h * hd, static_cast<uint16_t*>(rows) + at, hd);
-        } else {
-          std::memcpy(static_cast<float*>(rows) + at, src + h * hd, sizeof(float) * hd);
-        }
-      }
-    };
-    put(cache.key_data(layer, slot), k + static_cast<size_t>(t) * s.k_width, s.k_width,
-        cache.key_head_stride(layer));
-    if (s.v_width > 0 && v != nullptr) {
-      put(cache.value_data(layer, slot), v + static_cast<size_t>(t) * s.v_width, s.v_width,
-          cache.value_head_stride(layer));
+    // Head h's row is [h][pos] of the slot (head-major).
+    auto* keys = static_cast<uint8_t*>(cache.key_data(layer, slot));
+    auto* values = s.v_width > 0 ? static_cast<uint8_t*>(cache.value_data(layer, slot)) : nullptr;
+    for (int32_t h = 0; h < s.n_heads; ++h) {
+      uint8_t* k = keys + elem * static_cast<size_t>(h * cache.key_head_stride(layer) + int64_t{pos} * k_dim);
+      uint8_t* v = values == nullptr ? nullptr
+                                     : values + elem * static_cast<size_t>(h * cache.value_head_stride(layer) +
+                                                                           int64_t{pos} * v_dim);
+      fn(t, h, k, v);
     }
   }
+}
+
+}  // namespace
+
+void store_kv(const Batch& batch, const float* k, const float* v, KvCache& cache, int32_t layer) {
+  const KvLayerShape& s = cache.shape(layer);
+  const bool f16 = cache.type(layer) == DType::kF16;
+  const int32_t k_dim = s.k_width / s.n_heads, v_dim = s.v_width / s.n_heads;
+  auto put = [&](const float* src, uint8_t* dst, int32_t n) {
+    if (f16) {
+      kernels::to_f16(src, reinterpret_cast<uint16_t*>(dst), n);
+    } else {
+      std::memcpy(dst, src, sizeof(float) * n);
+    }
+  };
+  for_kv_rows(batch, cache, layer, [&](int32_t t, int32_t h, uint8_t* krow, uint8_t* vrow) {
+    put(k + static_cast<size_t>(t) * s.k_width + static_cast<size_t>(h) * k_dim, krow, k_dim);
+    if (vrow != nullptr && v != nullptr) {
+      put(v + static_cast<size_t>(t) * s.v_width + static_cast<size_t>(h) * v_dim, vrow, v_dim);
+    }
+  });
+}
+
+void prefetch_kv_rows(const Batch& batch, KvCache& cache, int32_t layer) {
+  if (batch.size() > kPrefetchKvTokens) return;
+  const KvLayerShape& s = cache.shape(layer);
+  const size_t elem = cache.type(layer) == DType::kF16 ? 2 : 4;
+  const size_t k_bytes = elem * static_cast<size_t>(s.k_width / s.n_heads);
+  const size_t v_bytes = elem * static_cast<size_t>(s.v_width / s.n_heads);
+  for_kv_rows(batch, cache, layer, [&](int32_t, int32_t, uint8_t* krow, uint8_t* vrow) {
+    prefetch_to_l2(krow, k_bytes, true);
+    prefetch_to_l2(vrow, v_bytes, true);
+  });
 }
 
 namespace {

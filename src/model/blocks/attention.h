@@ -25,6 +25,11 @@ struct AttentionShape {
 // into the cache at each token's (slot, position).
 void store_kv(const Batch& batch, const float* k, const float* v, KvCache& cache, int32_t layer);
 
+// Asks for the cache rows store_kv will write (base/prefetch.h), for batches of up to
+// kPrefetchKvTokens tokens (generation): call it one long matmul before store_kv.
+constexpr int32_t kPrefetchKvTokens = 4;
+void prefetch_kv_rows(const Batch& batch, KvCache& cache, int32_t layer);
+
 // out [n_tokens][n_heads*value_dim] = softmax(q k^T * scale) v per head, over the cache.
 void attend(const Batch& batch, const float* q, const KvCache& cache, int32_t layer,
             const AttentionShape& shape, float* out, ThreadPool& pool);

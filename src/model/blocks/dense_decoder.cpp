@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/prefetch.h"
 #include "kernels/kernels.h"
 #include "model/blocks/attention.h"
 
@@ -86,6 +87,9 @@ void DenseDecoder::forward(const Batch& batch, KvCache& cache, float* logits, Th
     // Attention: RMSNorm -> Q, K, V (+ per-head norm) -> RoPE -> cache -> attend -> output.
     rms_norm_rows(x, l.attn_norm, h, n, hidden, hidden, c.norm_eps, pool);
     const Projection qkv[] = {{&l.wq, l.bq, q_.data()}, {&l.wk, l.bk, k_.data()}, {&l.wv, l.bv, v_.data()}};
+    // The small cold data of the steps after the next long matmul (base/prefetch.h).
+    prefetch_kv_rows(batch, cache, il);
+    prefetch_to_l2(l.ffn_norm, sizeof(float) * hidden);
     project_same_input(qkv, h, n, pool);
     if (options_.qk_norm) {
       rms_norm_rows(q_.data(), l.q_norm, q_.data(), int64_t{n} * c.n_heads, c.head_dim, c.head_dim, c.norm_eps, pool);
@@ -99,6 +103,12 @@ void DenseDecoder::forward(const Batch& batch, KvCache& cache, float* logits, Th
     kernels::add(h, x, int64_t{n} * hidden);
     // FFN: RMSNorm -> gated FFN -> residual.
     rms_norm_rows(x, l.ffn_norm, h, n, hidden, hidden, c.norm_eps, pool);
+    if (il + 1 < c.n_layers) {
+      const Layer& next = layers_[il + 1];
+      prefetch_to_l2(next.attn_norm, sizeof(float) * hidden);
+      prefetch_to_l2(next.q_norm, sizeof(float) * c.head_dim);
+      prefetch_to_l2(next.k_norm, sizeof(float) * c.head_dim);
+    }
     gated_ffn(l.ffn, options_.activation, h, n, ffn_.data(), attn_.data(), pool);
     kernels::add(attn_.data(), x, int64_t{n} * hidden);
   }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/prefetch.h"
 #include "kernels/kernels.h"
 #include "model/blocks/attention.h"
 
@@ -101,6 +102,9 @@ void MoeDecoder::attention(int32_t il, const Batch& batch, KvCache& cache, Threa
   const int32_t n = batch.size();
   float* h = h_.data();
   const Projection qkv[] = {{&l.wq, l.bq, q_.data()}, {&l.wk, l.bk, k_.data()}, {&l.wv, l.bv, v_.data()}};
+  // The small cold data of the steps after the next long matmul (base/prefetch.h).
+  prefetch_kv_rows(batch, cache, il);
+  prefetch_to_l2(l.ffn_norm, sizeof(float) * c.hidden_size);
   project_same_input(qkv, h, n, pool);
   if (options_.qk_norm == QkNorm::kPerHead) {
     rms_norm_rows(q_.data(), l.q_norm, q_.data(), int64_t{n} * c.n_heads, c.head_dim, c.head_dim,
@@ -141,6 +145,13 @@ void MoeDecoder::forward(const Batch& batch, KvCache& cache, float* logits, Thre
     kernels::add(h, x, int64_t{n} * hidden);
     // FFN: RMSNorm -> dense FFN or routed (+ shared) experts -> residual.
     rms_norm_rows(x, l.ffn_norm, h, n, hidden, hidden, c.norm_eps, pool);
+    if (il + 1 < c.n_layers) {
+      const Layer& next = layers_[il + 1];
+      const bool per_head = options_.qk_norm == QkNorm::kPerHead;
+      prefetch_to_l2(next.attn_norm, sizeof(float) * hidden);
+      prefetch_to_l2(next.q_norm, sizeof(float) * (per_head ? c.head_dim : c.q_width()));
+      prefetch_to_l2(next.k_norm, sizeof(float) * (per_head ? c.head_dim : c.kv_width()));
+    }
     if (l.dense) {
       gated_ffn(l.ffn, GateActivation::kSilu, h, n, ffn_.data(), attn_.data(), pool);
     } else {
