@@ -62,10 +62,8 @@ void rms_norm_rows(const float* x, const float* weight, float* out, int64_t n, i
 void rope_rows(const Rope& rope, const Batch& batch, float* x, int32_t n_heads, int32_t head_dim,
                int64_t row_width, ThreadPool& pool) {
   pool.parallel_for(batch.size(), [&](int64_t b, int64_t e, int) {
-    std::vector<float> cos_sin(static_cast<size_t>(rope.n_rot()));
     for (int64_t t = b; t < e; ++t) {
-      rope.table(batch.positions[t], cos_sin.data());
-      rope.apply(cos_sin.data(), x + t * row_width, n_heads, head_dim);
+      rope.apply(rope.table_memo(batch.positions[t]), x + t * row_width, n_heads, head_dim);
     }
   });
 }

@@ -2,6 +2,7 @@
 #include "model/blocks/rope.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <numbers>
 
@@ -21,6 +22,8 @@ float yarn_corr_dim(int32_t n_dims, int32_t n_ctx_orig, float n_rotations, float
 
 Rope::Rope(const RopeConfig& config, int32_t head_dim)
     : style_(config.style), n_rot_(config.n_rot > 0 ? config.n_rot : head_dim) {
+  static std::atomic<uint64_t> next_id{1};
+  id_ = next_id.fetch_add(1, std::memory_order_relaxed);
   if (n_rot_ % 2 != 0 || n_rot_ > head_dim) {
     fail("rope dimension count {} must be even and at most the head size {}", n_rot_, head_dim);
   }
@@ -72,6 +75,22 @@ void Rope::table(int32_t pos, float* cos_sin) const {
     cos_sin[i0 + 1] = std::sin(t) * mscale;
     theta *= theta_scale_;
   }
+}
+
+const float* Rope::table_memo(int32_t pos) const {
+  struct Memo {
+    uint64_t id = 0;
+    int32_t pos = -1;
+    std::vector<float> cos_sin;
+  };
+  thread_local Memo memo;
+  if (memo.id != id_ || memo.pos != pos || id_ == 0) {
+    memo.cos_sin.resize(static_cast<size_t>(n_rot_));
+    table(pos, memo.cos_sin.data());
+    memo.id = id_;
+    memo.pos = pos;
+  }
+  return memo.cos_sin.data();
 }
 
 void Rope::apply(const float* cos_sin, float* x, int32_t n_heads, int32_t head_stride) const {

@@ -17,6 +17,9 @@ class Rope {
   int32_t n_rot() const { return n_rot_; }
   // cos/sin table for one position: [n_rot/2] pairs (cos, sin) interleaved.
   void table(int32_t pos, float* cos_sin) const;
+  // The same table from a per-thread memo of the last (rope, position) asked for: generation
+  // asks for one position in every layer, and the sines and cosines cost more than the rotation.
+  const float* table_memo(int32_t pos) const;
   // Rotates the first n_rot dims of each of n_heads heads of width head_stride in x.
   void apply(const float* cos_sin, float* x, int32_t n_heads, int32_t head_stride) const;
   // YaRN's attention scale for the scores, when the config asks for one (1 otherwise).
@@ -32,6 +35,7 @@ class Rope {
   float corr_high_ = 0.0f;
   float mscale_ = 1.0f;
   std::vector<float> freq_factors_;
+  uint64_t id_ = 0;  // names this configuration in the memo (copies share it)
 };
 
 // llama3 rope scaling turned into per-pair frequency divisors (what llama.cpp's converter
