@@ -8,9 +8,12 @@ each engine and owl's ratio to each peer.
 
   bench/compare.py MODEL.gguf [--owl build/release/apps/cli/owl] [--peer "/path/llama-bench"]
                    [--peer "/path/ik/llama-bench -rtr 1"] [-p 128] [-n 64] [-t 2] [--rounds 5]
+                   [--kv-type f16|f32]
 
 A peer is a command line; extra llama-bench flags may follow the path. Flash attention is on for
-peers (-fa 1), as owl always uses its streaming attention.
+peers (-fa 1), as owl always uses its streaming attention. Every engine gets the same KV cache
+type (--kv-type, default f16: llama-bench's default; owl's own default is f32, what the reference
+logits were made with).
 """
 import argparse
 import json
@@ -20,9 +23,9 @@ import subprocess
 import sys
 
 
-def run_owl(owl, model, p, n, t):
-    out = subprocess.run([owl, "bench", model, "-p", str(p), "-n", str(n), "-t", str(t), "-r", "1", "--json"],
-                         check=True, capture_output=True, text=True).stdout
+def run_owl(owl, model, p, n, t, kv_type):
+    out = subprocess.run([owl, "bench", model, "-p", str(p), "-n", str(n), "-t", str(t), "-r", "1",
+                          "--kv-type", kv_type, "--json"], check=True, capture_output=True, text=True).stdout
     j = json.loads(out)
     res = {}
     for test in j["tests"]:
@@ -32,9 +35,9 @@ def run_owl(owl, model, p, n, t):
     return res
 
 
-def run_peer(cmd, model, p, n, t):
+def run_peer(cmd, model, p, n, t, kv_type):
     argv = shlex.split(cmd) + ["-m", model, "-p", str(p), "-n", str(n), "-t", str(t), "-r", "1",
-                               "-fa", "1", "-o", "json"]
+                               "-fa", "1", "-ctk", kv_type, "-ctv", kv_type, "-o", "json"]
     out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
     # Some builds print warnings on stdout between the JSON lines (ik_llama.cpp's ggml_calloc
     # notice); keep only the lines of the JSON document.
@@ -55,11 +58,12 @@ def main():
     ap.add_argument("-n", type=int, default=64)
     ap.add_argument("-t", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--kv-type", default="f16", choices=["f16", "f32"], help="KV cache type of every engine")
     args = ap.parse_args()
 
-    engines = [("owl", lambda: run_owl(args.owl, args.model, args.p, args.n, args.t))]
+    engines = [("owl", lambda: run_owl(args.owl, args.model, args.p, args.n, args.t, args.kv_type))]
     for cmd in args.peer:
-        engines.append((cmd, lambda c=cmd: run_peer(c, args.model, args.p, args.n, args.t)))
+        engines.append((cmd, lambda c=cmd: run_peer(c, args.model, args.p, args.n, args.t, args.kv_type)))
     samples = {name: {"pp": [], "tg": []} for name, _ in engines}
     bandwidth, roofline = [], []
     for r in range(args.rounds):
@@ -75,7 +79,7 @@ def main():
         print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
 
     med = {name: {k: statistics.median(v) if v else float("nan") for k, v in s.items()} for name, s in samples.items()}
-    print(f"model {args.model}, {args.t} threads, {args.rounds} rounds alternating, medians")
+    print(f"model {args.model}, {args.t} threads, KV cache {args.kv_type}, {args.rounds} rounds alternating, medians")
     print(f"owl measured bandwidth {statistics.median(bandwidth):.1f} GB/s, tg roofline fraction "
           f"{statistics.median(roofline):.2f}" if roofline else "")
     print(f"{'engine':<50} {'pp' + str(args.p):>10} {'tg' + str(args.n):>10} {'owl/pp':>8} {'owl/tg':>8}")
