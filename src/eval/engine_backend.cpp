@@ -51,6 +51,9 @@ EvalBackend model_eval_backend() {
                       : model_ctx > 0 ? std::min(model_ctx, req.max_tokens + 3072)
                                       : req.max_tokens + 4096;
     eo.max_queue = std::max(eo.max_queue, 2 * eo.n_slots);
+    OWL_CHECK(req.kv_type == "f32" || req.kv_type == "f16", "--kv-type {}: expected f32 or f16",
+              req.kv_type);
+    eo.kv_type = req.kv_type == "f16" ? DType::kF16 : DType::kF32;
     const int threads = req.n_threads > 0 ? req.n_threads : default_thread_count();
     return std::make_unique<LoadedEngine>(std::move(model), eo, threads);
   };

@@ -85,7 +85,8 @@ int run_generate(const EvalCommandOptions& o, const EvalBackend& backend, std::F
   OWL_CHECK(backend.open_engine, "owl eval: this build cannot load models");
   OWL_CHECK(o.run.mode == TemplateMode::kRaw || backend.render_chat,
             "owl eval: this build cannot render chat templates yet; use --template raw");
-  std::unique_ptr<Engine> engine = backend.open_engine({o.model, o.run.parallel, o.run.max_tokens});
+  std::unique_ptr<Engine> engine =
+      backend.open_engine({o.model, o.run.parallel, o.run.max_tokens, o.context, o.n_threads, o.kv_type});
   OWL_CHECK(engine != nullptr, "owl eval: could not open model {}", o.model);
   ChatRenderer render;
   if (o.run.mode == TemplateMode::kChat) {
@@ -180,6 +181,10 @@ std::optional<EvalCommandOptions> parse_eval_args(int argc, char** argv, std::FI
   app.add_option("-t,--threads", o.n_threads, "compute threads (default: the machine's cores)");
   app.add_option("-c,--ctx", o.context,
                  "positions per sequence (default: min(model, max-tokens + 3072))");
+  app.add_option("--kv-type", o.kv_type,
+                 "KV cache type: f32 (the reference's numbers) or f16 (half the memory)")
+      ->check(CLI::IsMember({"f32", "f16"}))
+      ->capture_default_str();
   app.add_option("--progress", o.progress, "auto, bar, lines or off")
       ->check(CLI::IsMember({"auto", "bar", "lines", "off"}))
       ->capture_default_str();

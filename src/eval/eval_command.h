@@ -1,7 +1,7 @@
 // `owl eval`: the command-line front of the eval layer, for the owl CLI to dispatch to.
 //   owl eval MODEL --task NAME|jsonl:PATH [--samples 8] [--k 1,4,8] [--limit N] [--temp 0.6]
 //            [--max-tokens 1024] [--parallel 16] [--template chat|raw] [--data-dir DIR]
-//            [--out rollouts.jsonl] [--resume] [--json] ...
+//            [--out rollouts.jsonl] [--resume] [--json] [-t N] [-c CTX] [--kv-type f32|f16] ...
 //   owl eval --rescore rollouts.jsonl --task NAME|jsonl:PATH [--data-dir DIR] [--out FILE] [--json]
 #pragma once
 
@@ -24,6 +24,7 @@ struct EvalBackend {
     int32_t max_tokens = 1024;  // longest completion asked for
     int32_t context = 0;        // --ctx: positions per sequence (0: the backend decides)
     int n_threads = 0;          // --threads (0: the backend decides)
+    std::string kv_type = "f32";  // --kv-type: f32 or f16
   };
   // Opens the model for generation. Throws owl::Error for a bad path or model.
   std::function<std::unique_ptr<Engine>(const EngineRequest&)> open_engine;
@@ -45,6 +46,7 @@ struct EvalCommandOptions {
   std::string progress = "auto";  // auto | bar | lines | off
   int32_t context = 0;
   int n_threads = 0;
+  std::string kv_type = "f32";
   RunOptions run;
 };
 

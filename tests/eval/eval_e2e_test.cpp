@@ -97,5 +97,40 @@ TEST(EvalEndToEnd, Stories260KGreedyMatchesTheReferenceSample) {
   fs::remove_all(dir);
 }
 
+// --ctx and --kv-type reach the engine: with 20 positions per sequence every rollout stops when
+// prompt and completion fill them, and an f16 cache still continues the story greedily.
+TEST(EvalEndToEnd, ContextAndKvTypeReachTheEngine) {
+  const fs::path dir =
+      fs::path(::testing::TempDir()) / ("owl_eval_ctx_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string task = (dir / "story.jsonl").string();
+  {
+    std::ofstream f(task);
+    f << R"({"id": "a", "prompt": "Once upon a time", "verifier": "exact", "answer": "-"})" << "\n"
+      << R"({"id": "b", "prompt": "Once upon a time, there was a little girl named Lily.", "verifier": "exact", "answer": "-"})"
+      << "\n";
+  }
+  const std::string model = std::string(OWL_SHARED_DIR) + "/models/stories260K/stories260K.bin";
+  const std::string out_path = (dir / "rollouts.jsonl").string();
+  std::string text;
+  ASSERT_EQ(run({"eval", model, "--task", "jsonl:" + task, "--template", "raw", "--samples", "1",
+                 "--temp", "0", "--max-tokens", "40", "--threads", "1", "--ctx", "20",
+                 "--kv-type", "f16", "--out", out_path, "--json", "--progress", "off"},
+                &text),
+            0);
+  std::ifstream rollouts(out_path);
+  int lines = 0;
+  for (std::string line; std::getline(rollouts, line); ++lines) {
+    const auto r = nlohmann::json::parse(line);
+    EXPECT_EQ(r["prompt_tokens"].get<int>() + r["completion_tokens"].get<int>(), 20) << line;
+    const std::string story = "Once upon a time, there was a little girl named Lily. She loved to";
+    const std::string whole = r["prompt"].get<std::string>() + r["completion"].get<std::string>();
+    EXPECT_EQ(story.rfind(whole, 0) == 0 || whole.rfind(story, 0) == 0, true) << line;
+  }
+  EXPECT_EQ(lines, 2);
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace owl::eval

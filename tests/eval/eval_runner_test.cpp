@@ -308,6 +308,9 @@ TEST_F(RunnerTest, CommandPrintsJsonAndRescores) {
   backend.open_engine = [&](const EvalBackend::EngineRequest& req) -> std::unique_ptr<Engine> {
     EXPECT_EQ(req.model_path, "fake.gguf");
     EXPECT_EQ(req.max_parallel, 2);
+    EXPECT_EQ(req.n_threads, 1);
+    EXPECT_EQ(req.context, 512);
+    EXPECT_EQ(req.kv_type, "f16");
     auto e = std::make_unique<FakeEngine>(
         [](const SubmittedRequest& r) { return "A" + std::to_string(problem_of(r.prompt)); });
     opened = e.get();
@@ -320,7 +323,9 @@ TEST_F(RunnerTest, CommandPrintsJsonAndRescores) {
   const std::string spec = "jsonl:" + task_path;
   std::vector<std::string> args = {"eval",  "fake.gguf",  "--task", spec,         "--samples",
                                    "2",     "--parallel", "2",      "--k",        "1,2",
-                                   "--out", out_path,     "--json", "--progress", "off"};
+                                   "--out", out_path,     "--json", "--progress", "off",
+                                   "-t",    "1",          "--ctx",  "512",        "--kv-type",
+                                   "f16"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   std::FILE* out = std::tmpfile();
