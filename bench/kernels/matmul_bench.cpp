@@ -142,8 +142,9 @@ void bm_chain(benchmark::State& state, DType type, int threads) {
     for (const PackedWeight& w : chain) matmul(w, x.data(), k, y.data(), m, 1, p);
     benchmark::DoNotOptimize(y.data());
   }
-  state.counters["GB/s"] = benchmark::Counter(static_cast<double>(src.bytes.size() * chain.size()) / 1e9,
-                                              benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GB/s"] =
+      benchmark::Counter(static_cast<double>(src.bytes.size() * chain.size()) / 1e9,
+                         benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void bm_bandwidth(benchmark::State& state, int threads) {
@@ -208,8 +209,11 @@ int register_all() {
   }
   for (DType type : {DType::kQ4_0, DType::kQ4_K, DType::kQ6_K, DType::kQ8_0}) {
     for (int th : {1, 2}) {
-      const std::string name = "chain/avx512/" + std::string(dtype_name(type)) + "/th" + std::to_string(th);
-      benchmark::RegisterBenchmark(name.c_str(), bm_chain, type, th)->UseRealTime()->Unit(benchmark::kMillisecond);
+      const std::string name =
+          "chain/avx512/" + std::string(dtype_name(type)) + "/th" + std::to_string(th);
+      benchmark::RegisterBenchmark(name.c_str(), bm_chain, type, th)
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
     }
   }
   for (int th : {1, 2}) {

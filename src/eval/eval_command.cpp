@@ -85,8 +85,8 @@ int run_generate(const EvalCommandOptions& o, const EvalBackend& backend, std::F
   OWL_CHECK(backend.open_engine, "owl eval: this build cannot load models");
   OWL_CHECK(o.run.mode == TemplateMode::kRaw || backend.render_chat,
             "owl eval: this build cannot render chat templates yet; use --template raw");
-  std::unique_ptr<Engine> engine =
-      backend.open_engine({o.model, o.run.parallel, o.run.max_tokens, o.context, o.n_threads, o.kv_type});
+  std::unique_ptr<Engine> engine = backend.open_engine(
+      {o.model, o.run.parallel, o.run.max_tokens, o.context, o.n_threads, o.kv_type});
   OWL_CHECK(engine != nullptr, "owl eval: could not open model {}", o.model);
   ChatRenderer render;
   if (o.run.mode == TemplateMode::kChat) {

@@ -107,16 +107,20 @@ TEST(EvalEndToEnd, ContextAndKvTypeReachTheEngine) {
   const std::string task = (dir / "story.jsonl").string();
   {
     std::ofstream f(task);
-    f << R"({"id": "a", "prompt": "Once upon a time", "verifier": "exact", "answer": "-"})" << "\n"
+    f << R"({"id": "a", "prompt": "Once upon a time", "verifier": "exact", "answer": "-"})"
+      << "\n"
       << R"({"id": "b", "prompt": "Once upon a time, there was a little girl named Lily.", "verifier": "exact", "answer": "-"})"
       << "\n";
   }
   const std::string model = std::string(OWL_SHARED_DIR) + "/models/stories260K/stories260K.bin";
   const std::string out_path = (dir / "rollouts.jsonl").string();
   std::string text;
-  ASSERT_EQ(run({"eval", model, "--task", "jsonl:" + task, "--template", "raw", "--samples", "1",
-                 "--temp", "0", "--max-tokens", "40", "--threads", "1", "--ctx", "20",
-                 "--kv-type", "f16", "--out", out_path, "--json", "--progress", "off"},
+  ASSERT_EQ(run({"eval",       model,        "--task",       "jsonl:" + task,
+                 "--template", "raw",        "--samples",    "1",
+                 "--temp",     "0",          "--max-tokens", "40",
+                 "--threads",  "1",          "--ctx",        "20",
+                 "--kv-type",  "f16",        "--out",        out_path,
+                 "--json",     "--progress", "off"},
                 &text),
             0);
   std::ifstream rollouts(out_path);

@@ -321,11 +321,10 @@ TEST_F(RunnerTest, CommandPrintsJsonAndRescores) {
   };
   const std::string out_path = (dir_ / "cmd.jsonl").string();
   const std::string spec = "jsonl:" + task_path;
-  std::vector<std::string> args = {"eval",  "fake.gguf",  "--task", spec,         "--samples",
-                                   "2",     "--parallel", "2",      "--k",        "1,2",
-                                   "--out", out_path,     "--json", "--progress", "off",
-                                   "-t",    "1",          "--ctx",  "512",        "--kv-type",
-                                   "f16"};
+  std::vector<std::string> args = {
+      "eval", "fake.gguf", "--task", spec,    "--samples", "2",         "--parallel",
+      "2",    "--k",       "1,2",    "--out", out_path,    "--json",    "--progress",
+      "off",  "-t",        "1",      "--ctx", "512",       "--kv-type", "f16"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   std::FILE* out = std::tmpfile();

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "base/error.h"
-#include "base/prefetch.h"
 #include "base/fp16.h"
+#include "base/prefetch.h"
 #include "kernels/kernels.h"
 
 namespace owl {
@@ -33,10 +33,12 @@ void for_kv_rows(const Batch& batch, KvCache& cache, int32_t layer, F&& fn) {
     auto* keys = static_cast<uint8_t*>(cache.key_data(layer, slot));
     auto* values = s.v_width > 0 ? static_cast<uint8_t*>(cache.value_data(layer, slot)) : nullptr;
     for (int32_t h = 0; h < s.n_heads; ++h) {
-      uint8_t* k = keys + elem * static_cast<size_t>(h * cache.key_head_stride(layer) + int64_t{pos} * k_dim);
-      uint8_t* v = values == nullptr ? nullptr
-                                     : values + elem * static_cast<size_t>(h * cache.value_head_stride(layer) +
-                                                                           int64_t{pos} * v_dim);
+      uint8_t* k = keys + elem * static_cast<size_t>(h * cache.key_head_stride(layer) +
+                                                     int64_t{pos} * k_dim);
+      uint8_t* v = values == nullptr
+                       ? nullptr
+                       : values + elem * static_cast<size_t>(h * cache.value_head_stride(layer) +
+                                                             int64_t{pos} * v_dim);
       fn(t, h, k, v);
     }
   }

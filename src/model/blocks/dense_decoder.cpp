@@ -1,10 +1,10 @@
 // Forward pass of the dense pre-norm decoder (llama family).
 #include "model/blocks/dense_decoder.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "base/prefetch.h"
 #include "kernels/kernels.h"

@@ -1,13 +1,13 @@
 // RoPE tables: the per-thread memo gives exactly the table of its own configuration and position,
 // however calls on different ropes, positions and threads interleave.
+#include "model/blocks/rope.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <memory>
 #include <thread>
 #include <vector>
-
-#include "model/blocks/rope.h"
 
 namespace owl {
 namespace {
@@ -21,7 +21,8 @@ std::vector<float> direct(const Rope& r, int32_t pos) {
 void expect_memo_is_table(const Rope& r, int32_t pos) {
   const std::vector<float> want = direct(r, pos);
   const float* got = r.table_memo(pos);
-  for (size_t i = 0; i < want.size(); ++i) ASSERT_EQ(got[i], want[i]) << "pos " << pos << " at " << i;
+  for (size_t i = 0; i < want.size(); ++i)
+    ASSERT_EQ(got[i], want[i]) << "pos " << pos << " at " << i;
 }
 
 TEST(Rope, TableByHand) {
