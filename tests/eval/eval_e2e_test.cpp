@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "eval/engine_backend.h"
 #include "eval/eval_command.h"
@@ -40,26 +42,29 @@ int run(std::vector<std::string> args, std::string* out_text, std::string* err_t
   return rc;
 }
 
-TEST(EvalEndToEnd, Stories260KGreedyMatchesTheReferenceSample) {
-  const fs::path dir =
-      fs::path(::testing::TempDir()) / ("owl_eval_e2e_" + std::to_string(getpid()));
+// A fresh folder under the test temp dir, holding story.jsonl with the given task lines.
+fs::path task_dir(const std::string& name, const std::vector<std::string>& task_lines) {
+  const fs::path dir = fs::path(::testing::TempDir()) / (name + std::to_string(getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
+  std::ofstream f(dir / "story.jsonl");
+  for (const std::string& line : task_lines) f << line << "\n";
+  return dir;
+}
+
+const std::string kModel = std::string(OWL_SHARED_DIR) + "/models/stories260K/stories260K.bin";
+
+TEST(EvalEndToEnd, Stories260KGreedyMatchesTheReferenceSample) {
+  // Prompts that are prefixes of the greedy story; the regexes are its continuation.
+  const fs::path dir = task_dir(
+      "owl_eval_e2e_",
+      {R"({"id": "a", "prompt": "Once upon a time", "verifier": "regex", "answer": "^, there was a little girl named Lily\\. She loved to play outside in the park\\."})",
+       R"({"id": "b", "prompt": "Once upon a time, there was a little girl named Lily.", "verifier": "regex", "answer": "^ She loved to play outside in the park\\."})",
+       R"({"id": "c", "prompt": "Once upon a time", "verifier": "exact", "answer": "not this"})"});
   const std::string task = (dir / "story.jsonl").string();
-  {
-    std::ofstream f(task);
-    // Prompts that are prefixes of the greedy story; the regexes are its continuation.
-    f << R"({"id": "a", "prompt": "Once upon a time", "verifier": "regex", "answer": "^, there was a little girl named Lily\\. She loved to play outside in the park\\."})"
-      << "\n"
-      << R"({"id": "b", "prompt": "Once upon a time, there was a little girl named Lily.", "verifier": "regex", "answer": "^ She loved to play outside in the park\\."})"
-      << "\n"
-      << R"({"id": "c", "prompt": "Once upon a time", "verifier": "exact", "answer": "not this"})"
-      << "\n";
-  }
-  const std::string model = std::string(OWL_SHARED_DIR) + "/models/stories260K/stories260K.bin";
   const std::string out_path = (dir / "rollouts.jsonl").string();
   std::string text;
-  ASSERT_EQ(run({"eval",         model,        "--task",     "jsonl:" + task,
+  ASSERT_EQ(run({"eval",         kModel,       "--task",     "jsonl:" + task,
                  "--template",   "raw",        "--limit",    "3",
                  "--samples",    "2",          "--temp",     "0",
                  "--max-tokens", "40",         "--parallel", "4",
@@ -90,7 +95,7 @@ TEST(EvalEndToEnd, Stories260KGreedyMatchesTheReferenceSample) {
   EXPECT_DOUBLE_EQ(r["accuracy"].get<double>(), 4.0 / 6);
   // stories260K has no chat template: --template chat (the default) fails with a clear message.
   std::string err;
-  ASSERT_EQ(run({"eval", model, "--task", "jsonl:" + task, "--samples", "1", "--progress", "off"},
+  ASSERT_EQ(run({"eval", kModel, "--task", "jsonl:" + task, "--samples", "1", "--progress", "off"},
                 &text, &err),
             2);
   EXPECT_NE(err.find("no chat template; use --template raw"), std::string::npos) << err;
@@ -100,22 +105,14 @@ TEST(EvalEndToEnd, Stories260KGreedyMatchesTheReferenceSample) {
 // --ctx and --kv-type reach the engine: with 20 positions per sequence every rollout stops when
 // prompt and completion fill them, and an f16 cache still continues the story greedily.
 TEST(EvalEndToEnd, ContextAndKvTypeReachTheEngine) {
-  const fs::path dir =
-      fs::path(::testing::TempDir()) / ("owl_eval_ctx_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = task_dir(
+      "owl_eval_ctx_",
+      {R"({"id": "a", "prompt": "Once upon a time", "verifier": "exact", "answer": "-"})",
+       R"({"id": "b", "prompt": "Once upon a time, there was a little girl named Lily.", "verifier": "exact", "answer": "-"})"});
   const std::string task = (dir / "story.jsonl").string();
-  {
-    std::ofstream f(task);
-    f << R"({"id": "a", "prompt": "Once upon a time", "verifier": "exact", "answer": "-"})"
-      << "\n"
-      << R"({"id": "b", "prompt": "Once upon a time, there was a little girl named Lily.", "verifier": "exact", "answer": "-"})"
-      << "\n";
-  }
-  const std::string model = std::string(OWL_SHARED_DIR) + "/models/stories260K/stories260K.bin";
   const std::string out_path = (dir / "rollouts.jsonl").string();
   std::string text;
-  ASSERT_EQ(run({"eval",       model,        "--task",       "jsonl:" + task,
+  ASSERT_EQ(run({"eval",       kModel,       "--task",       "jsonl:" + task,
                  "--template", "raw",        "--samples",    "1",
                  "--temp",     "0",          "--max-tokens", "40",
                  "--threads",  "1",          "--ctx",        "20",
